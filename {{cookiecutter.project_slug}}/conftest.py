@@ -1,0 +1,33 @@
+"""Test session set-up: start a real S3 server before Django's settings load.
+
+The settings read DEFAULT_STORAGE_DSN when they are imported{% if cookiecutter.use_filer %} (and django-filer builds its storages){% endif %}.
+So the server must run, and the variable point at it, before Django is set up; pytest-django
+then finds Django ready."""
+
+import os
+
+import django
+import pytest
+
+from tests.s3_server import S3Server
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    server = S3Server.start()
+    config.add_cleanup(server.stop)
+    config.stash[S3Server.stash_key] = server
+    os.environ["DEFAULT_STORAGE_DSN"] = server.dsn(S3Server.MEDIA_BUCKET)
+{%- if cookiecutter.private_media %}
+    os.environ["PRIVATE_STORAGE_DSN"] = server.dsn(S3Server.PRIVATE_BUCKET)
+{%- endif %}
+    os.environ["DJANGO_SETTINGS_MODULE"] = "{{ cookiecutter.project_slug }}.settings"
+    django.setup()
+
+
+@pytest.fixture
+def s3_server(request) -> S3Server:
+    """The S3 server, emptied before the test (the buckets exist, with nothing in them)."""
+    server = request.config.stash[S3Server.stash_key]
+    server.reset()
+    return server

@@ -1,0 +1,90 @@
+"""A real S3 server for the tests: moto in server mode, in its own process, on loopback."""
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import boto3
+import pytest
+
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+
+
+class S3Server:
+    MEDIA_BUCKET = "media"
+    PRIVATE_BUCKET = "private"
+    stash_key = pytest.StashKey["S3Server"]()
+
+    def __init__(self, process: subprocess.Popen, url: str, log_path: str):
+        self.process = process
+        self.url = url
+        self.log_path = log_path
+
+    @classmethod
+    def start(cls, timeout: float = 30) -> "S3Server":
+        port = _free_port()
+        log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()  # the server process has its own handle
+        server = cls(process, f"http://127.0.0.1:{port}", log.name)
+        deadline = time.monotonic() + timeout
+        while not server.is_up():
+            if process.poll() is not None or time.monotonic() > deadline:
+                server.stop(keep_log=True)
+                raise RuntimeError(f"the moto S3 server did not start; its log is {log.name}")
+            time.sleep(0.1)
+        server.create_buckets()
+        return server
+
+    def is_up(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def client(self):
+        return boto3.client("s3", endpoint_url=self.url, **CREDENTIALS)
+
+    def create_buckets(self) -> None:
+        client = self.client()
+        for bucket in (self.MEDIA_BUCKET, self.PRIVATE_BUCKET):
+            client.create_bucket(Bucket=bucket)
+
+    def reset(self) -> None:
+        """Forget every object and bucket, then create the empty buckets again."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+        self.create_buckets()
+
+    def keys(self, bucket: str = MEDIA_BUCKET) -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    def dsn(self, bucket: str) -> str:
+        return f"s3://testing:testing@{bucket}/?endpoint_url={quote(self.url, safe='')}"
+
+    def stop(self, keep_log: bool = False) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if not keep_log:
+            Path(self.log_path).unlink(missing_ok=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

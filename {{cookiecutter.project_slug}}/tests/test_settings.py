@@ -1,0 +1,113 @@
+"""The settings as a fresh process sees them, for a few environments (no environment at all,
+production, bad DSNs)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+SECRET = "Sup3rS3cretValue"
+{%- if cookiecutter.region in cookiecutter._exoscale_zones %}
+# A bucket in the project's own region, as the platform would inject it.
+PLATFORM_DSN = f"s3://KEY:{SECRET}@site-media.sos-{{ cookiecutter.region }}.exo.io/?auth=s3"
+{%- elif cookiecutter.region == "other" %}
+# A bucket on the S3-compatible service the project uses.
+PLATFORM_DSN = f"s3://KEY:{SECRET}@site-media/?endpoint_url=https%3A%2F%2Fminio.example.com"
+{%- else %}
+# A bucket in the project's own region, as the platform would inject it.
+PLATFORM_DSN = f"s3://KEY:{SECRET}@site-media.s3-{{ cookiecutter.region }}.amazonaws.com/"
+{%- endif %}
+PRODUCTION = {
+    "STAGE": "live",
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DOMAIN": "www.example.com",
+    "DOMAIN_ALIASES": "example.com,.example.org",
+    "DEFAULT_STORAGE_DSN": PLATFORM_DSN,
+{%- if cookiecutter.private_media %}
+    "PRIVATE_STORAGE_DSN": PLATFORM_DSN.replace("site-media", "site-private").replace("?auth=s3", ""),
+{%- endif %}
+}
+
+
+def manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a clean environment: only PATH and the variables given."""
+    env = {"PATH": os.environ["PATH"], **environ}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def settings_in(**environ: str) -> dict:
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({'DEBUG': s.DEBUG, 'STORAGES': s.STORAGES, 'MEDIA_URL': s.MEDIA_URL, "
+        "'MEDIA_ROOT': str(s.MEDIA_ROOT), 'DATABASE': s.DATABASES['default']['ENGINE']}))"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **environ)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_no_environment_at_all_runs_on_local_files_and_sqlite():
+    got = settings_in()
+    assert got["DEBUG"] is True
+    assert got["STORAGES"]["default"] == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PROJECT / "media"), "base_url": "/media/"},
+    }
+    assert got["MEDIA_URL"] == "/media/"
+    assert got["MEDIA_ROOT"] == str(PROJECT / "media")
+    assert got["DATABASE"] == "django.db.backends.sqlite3"
+    assert manage("check").returncode == 0
+
+
+def test_dsn_alone_switches_media_to_s3():
+    got = settings_in(DEFAULT_STORAGE_DSN="s3://KEY:abc%2Bdef@bucket.s3-eu-central-1.amazonaws.com/media")
+    assert got["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert got["STORAGES"]["default"]["OPTIONS"]["bucket_name"] == "bucket"
+    assert got["MEDIA_URL"] == "https://bucket.s3-eu-central-1.amazonaws.com/media/"
+    assert got["MEDIA_ROOT"] == ""
+
+
+def test_bad_dsn_stops_start_up_with_a_clear_message_and_no_secret():
+    result = manage("check", DEFAULT_STORAGE_DSN=f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?colour=blue")
+    assert result.returncode != 0
+    assert "DEFAULT_STORAGE_DSN: unknown parameter colour" in result.stderr
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_production_needs_a_secret_key():
+    result = manage("check", STAGE="live")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_environment_passes_the_deploy_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_when_media_stays_on_local_disk():
+    environ = {name: value for name, value in PRODUCTION.items() if not name.endswith("STORAGE_DSN")}
+    result = manage("check", "--deploy", **environ)
+    assert "storage.W002" in result.stderr
+{%- if cookiecutter.region != "other" %}
+
+
+def test_check_warns_when_media_leaves_the_project_region():
+    other_region = "{{ 'eu-central-1' if cookiecutter.region != 'eu-central-1' else 'us-east-1' }}"
+    result = manage("check", DEFAULT_STORAGE_DSN=f"s3://KEY:{SECRET}@bucket.s3.{other_region}.amazonaws.com/")
+    assert result.returncode == 0
+    assert "storage.W001" in result.stderr
+    assert f"region {other_region}, but this project was generated for {{ cookiecutter.region }}" in result.stderr
+    assert SECRET not in result.stderr
+
+
+def test_no_region_warning_for_the_project_region():
+    result = manage("check", DEFAULT_STORAGE_DSN=PLATFORM_DSN)
+    assert result.returncode == 0
+    assert "storage.W001" not in result.stderr
+{%- endif %}

@@ -1,0 +1,306 @@
+"""DSN text in, storage configuration out: every shape the platform and S3 services use."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from {{ cookiecutter.project_slug }}.mediastorage import LocalConfig, S3Config, StorageDSNError, parse_storage_dsn
+
+# DSN -> (bucket, endpoint_url, region, addressing_style, location, custom_domain, MEDIA_URL)
+S3_DSNS = {
+    # The platform's AWS form, bucket named like a domain, media served from that name.
+    "s3://AKIAEXAMPLE:abc%2Bdef@site-1a2b.aldryn-media.io.s3-eu-central-1.amazonaws.com/"
+    "?domain=site-1a2b.aldryn-media.io": (
+        "site-1a2b.aldryn-media.io",
+        "https://s3-eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "path",
+        "",
+        "site-1a2b.aldryn-media.io",
+        "https://site-1a2b.aldryn-media.io/",
+    ),
+    "s3://KEY:SECRET@bucket.s3-eu-central-1.amazonaws.com/prefix?auth=s3v4&domain=cdn.example.com": (
+        "bucket",
+        "https://s3-eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "virtual",
+        "prefix",
+        "cdn.example.com",
+        "https://cdn.example.com/prefix/",
+    ),
+    "s3://KEY:SECRET@bucket.s3.eu-west-2.amazonaws.com/a/b/": (
+        "bucket",
+        "https://s3.eu-west-2.amazonaws.com",
+        "eu-west-2",
+        "virtual",
+        "a/b",
+        None,
+        "https://bucket.s3.eu-west-2.amazonaws.com/a/b/",
+    ),
+    "s3://KEY:SECRET@bucket.s3.amazonaws.com/": (
+        "bucket",
+        "https://s3.amazonaws.com",
+        "us-east-1",
+        "virtual",
+        "",
+        None,
+        "https://bucket.s3.amazonaws.com/",
+    ),
+    "s3://KEY:SECRET@bucket.s3-external-1.amazonaws.com/": (
+        "bucket",
+        "https://s3-external-1.amazonaws.com",
+        "us-east-1",
+        "virtual",
+        "",
+        None,
+        "https://bucket.s3-external-1.amazonaws.com/",
+    ),
+    "s3://KEY:SECRET@bucket.s3.dualstack.ap-southeast-2.amazonaws.com/": (
+        "bucket",
+        "https://s3.dualstack.ap-southeast-2.amazonaws.com",
+        "ap-southeast-2",
+        "virtual",
+        "",
+        None,
+        "https://bucket.s3.dualstack.ap-southeast-2.amazonaws.com/",
+    ),
+    "s3://KEY:SECRET@bucket.s3-fips.us-east-2.amazonaws.com/": (
+        "bucket",
+        "https://s3-fips.us-east-2.amazonaws.com",
+        "us-east-2",
+        "virtual",
+        "",
+        None,
+        "https://bucket.s3-fips.us-east-2.amazonaws.com/",
+    ),
+    "s3://KEY:SECRET@bucket.s3-fips.dualstack.us-gov-west-1.amazonaws.com/": (
+        "bucket",
+        "https://s3-fips.dualstack.us-gov-west-1.amazonaws.com",
+        "us-gov-west-1",
+        "virtual",
+        "",
+        None,
+        "https://bucket.s3-fips.dualstack.us-gov-west-1.amazonaws.com/",
+    ),
+    "s3://KEY:SECRET@my.s3.bucket.s3.eu-north-1.amazonaws.com/": (
+        "my.s3.bucket",
+        "https://s3.eu-north-1.amazonaws.com",
+        "eu-north-1",
+        "path",
+        "",
+        None,
+        "https://s3.eu-north-1.amazonaws.com/my.s3.bucket/",
+    ),
+    # Exoscale (Swiss region), legacy signature.
+    "s3://EXOkey:secret@site-1a2b.sos-ch-dk-2.exo.io/?auth=s3": (
+        "site-1a2b",
+        "https://sos-ch-dk-2.exo.io",
+        "ch-dk-2",
+        "virtual",
+        "",
+        None,
+        "https://site-1a2b.sos-ch-dk-2.exo.io/",
+    ),
+    "s3://EXOkey:secret@media.example.ch.sos-ch-gva-2.exo.io/site": (
+        "media.example.ch",
+        "https://sos-ch-gva-2.exo.io",
+        "ch-gva-2",
+        "path",
+        "site",
+        None,
+        "https://sos-ch-gva-2.exo.io/media.example.ch/site/",
+    ),
+    # Any other S3 service: the endpoint is the last three labels.
+    "s3://KEY:SECRET@bucket.fra1.digitaloceanspaces.com/media?region_name=fra1": (
+        "bucket",
+        "https://fra1.digitaloceanspaces.com",
+        "fra1",
+        "path",
+        "media",
+        None,
+        "https://fra1.digitaloceanspaces.com/bucket/media/",
+    ),
+    # Bucket alone, explicit endpoint (MinIO, R2, a test server).
+    "s3://KEY:SECRET@bucket/media?endpoint_url=http%3A%2F%2F127.0.0.1%3A9000": (
+        "bucket",
+        "http://127.0.0.1:9000",
+        None,
+        "path",
+        "media",
+        None,
+        "http://127.0.0.1:9000/bucket/media/",
+    ),
+    "s3://KEY:SECRET@bucket/?endpoint_url=https%3A%2F%2Facc0123.r2.cloudflarestorage.com&region_name=auto": (
+        "bucket",
+        "https://acc0123.r2.cloudflarestorage.com",
+        "auto",
+        "path",
+        "",
+        None,
+        "https://acc0123.r2.cloudflarestorage.com/bucket/",
+    ),
+    "s3://KEY:SECRET@bucket/?endpoint_url=https%3A%2F%2Fminio.example.com&addressing_style=virtual"
+    "&url=http%3A%2F%2Fmedia.example.com%2Ffiles%2F": (
+        "bucket",
+        "https://minio.example.com",
+        None,
+        "virtual",
+        "",
+        "media.example.com/files",
+        "http://media.example.com/files/",
+    ),
+    # A bare bucket name takes the endpoint of the project's region.
+    "s3://KEY:SECRET@bucket/media": (
+        "bucket",
+        "https://s3.eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "virtual",
+        "media",
+        None,
+        "https://bucket.s3.eu-central-1.amazonaws.com/media/",
+    ),
+}
+
+
+@pytest.mark.parametrize("dsn", S3_DSNS)
+def test_s3_dsn(dsn):
+    bucket, endpoint_url, region, addressing, location, custom_domain, media_url = S3_DSNS[dsn]
+    config = parse_storage_dsn(dsn, default_region="eu-central-1")
+    assert isinstance(config, S3Config)
+    options = config.storages_entry()["OPTIONS"]
+    assert options["bucket_name"] == bucket
+    assert options["endpoint_url"] == endpoint_url
+    assert options.get("region_name") == region
+    assert options["addressing_style"] == addressing
+    assert options["location"] == location
+    assert options.get("custom_domain") == custom_domain
+    assert config.media_url == media_url
+
+
+@pytest.mark.parametrize("dsn", S3_DSNS)
+def test_media_url_agrees_with_storage_url(dsn):
+    from storages.backends.s3 import S3Storage
+
+    config = parse_storage_dsn(dsn, default_region="eu-central-1")
+    storage = S3Storage(**config.storages_entry()["OPTIONS"])
+    assert storage.url("photos/cat 1.jpg") == config.media_url + "photos/cat%201.jpg"
+
+
+def test_platform_defaults_public_unsigned_no_overwrite():
+    options = parse_storage_dsn("s3://KEY:abc%2Bdef@bucket.s3-eu-central-1.amazonaws.com/").storages_entry()["OPTIONS"]
+    assert options["access_key"] == "KEY"
+    assert options["secret_key"] == "abc+def"
+    assert options["default_acl"] == "public-read"
+    assert options["querystring_auth"] is False
+    assert options["file_overwrite"] is False
+    assert "signature_version" not in options
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("auth=s3", {"signature_version": "s3"}),
+        ("auth=s3v4", {"signature_version": "s3v4"}),
+        ("acl=none", {"default_acl": None}),
+        ("acl=private&qs_auth=true", {"default_acl": "private", "querystring_auth": True}),
+        ("addressing_style=path", {"addressing_style": "path"}),
+        ("region_name=eu-west-1", {"region_name": "eu-west-1"}),
+    ],
+)
+def test_parameters(query, expected):
+    options = parse_storage_dsn(f"s3://K:S@bucket.s3.eu-central-1.amazonaws.com/?{query}").options()
+    assert {name: options.get(name) for name in expected} == expected
+
+
+def test_no_credentials_uses_the_default_credential_chain():
+    options = parse_storage_dsn("s3://bucket.s3.eu-central-1.amazonaws.com/").options()
+    assert "access_key" not in options
+    assert "secret_key" not in options
+
+
+def test_private_storage_is_signed_and_never_public():
+    config = parse_storage_dsn("s3://K:S@bucket.s3.eu-central-1.amazonaws.com/private", private=True)
+    options = config.options()
+    assert options["default_acl"] == "private"
+    assert options["querystring_auth"] is True
+    assert "custom_domain" not in options
+
+
+@pytest.mark.parametrize(
+    ("dsn", "location", "base_url"),
+    [
+        ("file:///data/media/?url=%2Fmedia%2F", "/data/media", "/media/"),
+        ("file:///data/media", "/data/media", "/media/"),
+        ("file:///srv/my%20files/?url=https%3A%2F%2Fcdn.example.com", "/srv/my files", "https://cdn.example.com/"),
+        ("file://localhost/data/media/", "/data/media", "/media/"),
+    ],
+)
+def test_file_dsn(dsn, location, base_url):
+    config = parse_storage_dsn(dsn)
+    assert isinstance(config, LocalConfig)
+    assert config.storages_entry() == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": location, "base_url": base_url},
+    }
+    assert config.media_url == base_url
+
+
+SECRET = "Sup3rS3cretValue"
+
+# DSN -> what the message must say
+BAD_DSNS = {
+    f"KEY:{SECRET}@bucket.s3.amazonaws.com": "no scheme",
+    f"gs://KEY:{SECRET}@bucket/": "unknown scheme 'gs'",
+    f"s3://KEY:{SECRET}@s3.eu-central-1.amazonaws.com/": "no bucket name",
+    f"s3://KEY:{SECRET}@sos-ch-dk-2.exo.io/": "no bucket name",
+    f"s3://KEY:{SECRET}%zz@bucket.s3.amazonaws.com/": "bad percent-encoding in the secret",
+    f"s3://KEY:{SECRET}%FF@bucket.s3.amazonaws.com/": "not valid percent-encoded UTF-8",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?colour=blue": "unknown parameter colour",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=private&acl=public-read": "given more than once",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?auth=s3v5": "unknown auth 's3v5'",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=world": "unknown acl 'world'",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?qs_auth=maybe": "qs_auth must be true or false",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?addressing_style=sideways": "addressing_style must be one of",
+    f"s3://KEY:{SECRET}@bucket/?endpoint_url=minio.local": "endpoint_url must be a URL",
+    f"s3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2Fminio%3Aabc": "endpoint_url must be a URL",
+    f"s3://KEY:{SECRET}@bucket/?endpoint_url=ftp%3A%2F%2Fminio": "endpoint_url must be a URL",
+    f"s3://KEY:{SECRET}@bucket:9000/": "a port belongs in endpoint_url",
+    f"s3://KEY:{SECRET}/x@bucket.s3.amazonaws.com/": "cannot be parsed",
+    f"s3://KEY:{SECRET}#x@bucket.s3.amazonaws.com/": "has a '#' part",
+    f"s3://:{SECRET}@bucket.s3.amazonaws.com/": "both the access key and the secret",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?domain=https%3A%2F%2Fcdn.example.com": "domain takes a host name",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=cdn.example.com": "url must be a full URL",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fa&domain=b": "domain or url, not both",
+    f"file://media/?key={SECRET}": "unknown parameter key (known: url)",
+    "file://media/": "absolute path",
+}
+
+
+@pytest.mark.parametrize("dsn", BAD_DSNS)
+def test_bad_dsn(dsn):
+    with pytest.raises(ImproperlyConfigured) as caught:
+        parse_storage_dsn(dsn, variable="DEFAULT_STORAGE_DSN")
+    message = str(caught.value)
+    assert message.startswith("DEFAULT_STORAGE_DSN: ")
+    assert BAD_DSNS[dsn] in message
+    assert "Expected a DSN like " in message
+    assert SECRET not in message
+    assert isinstance(caught.value, StorageDSNError)
+
+
+def test_bare_bucket_needs_an_endpoint_without_a_region():
+    with pytest.raises(StorageDSNError, match="add endpoint_url"):
+        parse_storage_dsn("s3://K:S@bucket/", default_region=None)
+
+
+@pytest.mark.parametrize(
+    "query", ["domain=cdn.example.com", "url=https%3A%2F%2Fcdn.example.com", "qs_auth=false", "acl=public-read"]
+)
+def test_private_storage_refuses_public_urls(query):
+    with pytest.raises(StorageDSNError, match="private files need signed, expiring URLs"):
+        parse_storage_dsn(f"s3://K:S@bucket.s3.eu-central-1.amazonaws.com/?{query}", private=True)
+
+
+def test_repr_never_shows_credentials():
+    config = parse_storage_dsn(f"s3://AKIAEXAMPLE:{SECRET}@bucket.s3.eu-central-1.amazonaws.com/")
+    assert SECRET not in repr(config)
+    assert "AKIAEXAMPLE" not in repr(config)

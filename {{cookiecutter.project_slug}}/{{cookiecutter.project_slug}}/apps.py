@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ProjectConfig(AppConfig):
+    name = "{{ cookiecutter.project_slug }}"
+    verbose_name = "{{ cookiecutter.project_name }}"
+
+    def ready(self):
+        from . import checks  # noqa: F401 -- registers the storage system checks

@@ -1,0 +1,90 @@
+"""What a storage DSN describes, and the STORAGES entries made from it."""
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+S3_BACKEND = "storages.backends.s3.S3Storage"
+LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
+
+
+@dataclass(frozen=True)
+class S3Config:
+    """A bucket on an S3-compatible service, as django-storages' S3Storage options."""
+
+    bucket: str
+    endpoint_url: str
+    region: str | None
+    provider: str
+    addressing_style: str
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    location: str = ""
+    signature_version: str | None = None
+    custom_domain: str | None = None
+    url_protocol: str = "https:"
+    acl: str | None = "public-read"
+    signed_urls: bool = False
+
+    def options(self) -> dict:
+        options = {
+            "bucket_name": self.bucket,
+            "access_key": self.access_key,
+            "secret_key": self.secret_key,
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "addressing_style": self.addressing_style,
+            "signature_version": self.signature_version,
+            "location": self.location,
+            "custom_domain": self.custom_domain,
+            "url_protocol": self.url_protocol,
+            "default_acl": self.acl,
+            "querystring_auth": self.signed_urls,
+            # Two uploads with the same name get two files, never one silently replacing the other.
+            "file_overwrite": False,
+        }
+        return {key: value for key, value in options.items() if value is not None}
+
+    def storages_entry(self) -> dict:
+        return {"BACKEND": S3_BACKEND, "OPTIONS": self.options()}
+
+    @property
+    def media_url(self) -> str:
+        """The URL prefix S3Storage.url() builds for this bucket (unsigned URLs)."""
+        prefix = f"{self.location}/" if self.location else ""
+        if self.custom_domain:
+            return f"{self.url_protocol}//{self.custom_domain}/{prefix}"
+        endpoint = urlsplit(self.endpoint_url)
+        if self.addressing_style == "path":
+            return f"{self.endpoint_url.rstrip('/')}/{self.bucket}/{prefix}"
+        return f"{endpoint.scheme}://{self.bucket}.{endpoint.netloc}/{prefix}"
+
+    @property
+    def media_root(self) -> str:
+        return ""  # nothing of this storage is on local disk
+
+    def as_private(self) -> "S3Config":
+        """The same bucket for private files: no public ACL, signed and expiring URLs."""
+        return replace(self, acl="private", signed_urls=True)
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Files in a folder of this machine (development, or a single-instance setup)."""
+
+    location: Path
+    base_url: str
+
+    def storages_entry(self) -> dict:
+        return {"BACKEND": LOCAL_BACKEND, "OPTIONS": {"location": str(self.location), "base_url": self.base_url}}
+
+    @property
+    def media_url(self) -> str:
+        return self.base_url
+
+    @property
+    def media_root(self) -> Path:
+        return self.location
+
+    def as_private(self) -> "LocalConfig":
+        return self

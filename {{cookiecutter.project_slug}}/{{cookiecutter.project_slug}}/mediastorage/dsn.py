@@ -1,0 +1,239 @@
+"""Parse a storage DSN (the platform's ``DEFAULT_STORAGE_DSN``) into a storage configuration.
+
+Hand-written because the platform's own parser (django-storage-url) cannot produce STORAGES
+``OPTIONS`` and fails late on bad input; this one is pure, strict and never echoes a secret.
+"""
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .config import LocalConfig, S3Config
+from .endpoints import Endpoint, endpoint_for_region, split_generic_host, split_host
+
+S3_FORM = "s3://KEY:SECRET@BUCKET.ENDPOINT_HOST/PREFIX?auth=s3v4&domain=cdn.example.com"
+ENDPOINT_FORM = "s3://KEY:SECRET@BUCKET/PREFIX?endpoint_url=https%3A%2F%2Fminio.example.com"
+FILE_FORM = "file:///ABSOLUTE/PATH/?url=%2Fmedia%2F"
+
+S3_PARAMETERS = ("acl", "addressing_style", "auth", "domain", "endpoint_url", "qs_auth", "region_name", "url")
+FILE_PARAMETERS = ("url",)
+SIGNATURES = {"s3v4": "s3v4", "s3": "s3"}
+ADDRESSING_STYLES = ("auto", "path", "virtual")
+CANNED_ACLS = (
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+)
+NO_ACL = "none"  # send no ACL at all: for buckets with ACLs disabled (Object Ownership enforced)
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+class StorageDSNError(ImproperlyConfigured):
+    """A storage DSN that cannot be used; the message names the variable and never the secret."""
+
+    def __init__(self, variable: str, problem: str, expected: str = S3_FORM):
+        super().__init__(f"{variable}: {problem}. Expected a DSN like {expected}")
+
+
+def parse_storage_dsn(
+    text: str, *, variable: str = "DEFAULT_STORAGE_DSN", default_region: str | None = None, private: bool = False
+) -> S3Config | LocalConfig:
+    """Turn DSN text into a storage configuration, or raise StorageDSNError saying what is wrong."""
+    scheme, separator, _ = text.partition("://")
+    if not separator:
+        raise StorageDSNError(variable, "the value is not a DSN (no scheme such as s3:// or file://)")
+    if scheme not in ("s3", "file"):
+        raise StorageDSNError(variable, f"unknown scheme '{scheme[:20]}' (supported: s3, file)")
+    parts = urlsplit(text)
+    if parts.fragment:
+        raise StorageDSNError(variable, "the DSN has a '#' part; percent-encode '#' in the key and secret as %23")
+    try:
+        port = parts.port
+    except ValueError:
+        raise StorageDSNError(
+            variable, "the DSN cannot be parsed; percent-encode any /, ?, #, @ or : in the key and secret"
+        ) from None
+    if scheme == "file":
+        return _local(variable, parts, _query_parameters(variable, parts.query, FILE_PARAMETERS))
+    if port is not None:
+        raise StorageDSNError(variable, "a port belongs in endpoint_url, not in the bucket host", ENDPOINT_FORM)
+    params = _query_parameters(variable, parts.query, S3_PARAMETERS)
+    return _s3(variable, parts, params, default_region, private)
+
+
+def s3_config(
+    variable: str,
+    *,
+    bucket: str,
+    endpoint: Endpoint,
+    access_key: str | None,
+    secret_key: str | None,
+    location: str,
+    params: dict[str, str],
+    private: bool,
+) -> S3Config:
+    """Build an S3Config from parts already split out, applying and checking the DSN parameters."""
+    if not bucket:
+        raise StorageDSNError(variable, "no bucket name")
+    if bool(access_key) != bool(secret_key):
+        raise StorageDSNError(variable, "give both the access key and the secret, or neither")
+    region = params.get("region_name", endpoint.region)
+    addressing = params.get("addressing_style") or _default_addressing(bucket, endpoint)
+    if addressing not in ADDRESSING_STYLES:
+        raise StorageDSNError(variable, f"addressing_style must be one of {', '.join(ADDRESSING_STYLES)}")
+    signature = None
+    if "auth" in params:
+        signature = SIGNATURES.get(params["auth"])
+        if signature is None:
+            raise StorageDSNError(
+                variable, f"unknown auth '{params['auth'][:20]}' (use s3v4, or s3 for the legacy signature)"
+            )
+    custom_domain, url_protocol = _custom_domain(variable, params)
+    acl = _acl(variable, params.get("acl", "private" if private else "public-read"))
+    signed_urls = _boolean(variable, "qs_auth", params.get("qs_auth", "true" if private else "false"))
+    if private and (custom_domain or not signed_urls or acl not in ("private", None)):
+        raise StorageDSNError(
+            variable,
+            "private files need signed, expiring URLs: remove domain, url, qs_auth and any public acl",
+        )
+    return S3Config(
+        bucket=bucket,
+        endpoint_url=endpoint.url,
+        region=region,
+        provider=endpoint.provider,
+        addressing_style=addressing,
+        access_key=access_key,
+        secret_key=secret_key,
+        location=location.strip("/"),
+        signature_version=signature,
+        custom_domain=custom_domain,
+        url_protocol=url_protocol,
+        acl=acl,
+        signed_urls=signed_urls,
+    )
+
+
+def _s3(variable, parts, params, default_region, private) -> S3Config:
+    host = parts.hostname or ""
+    if "endpoint_url" in params:
+        bucket, endpoint = host, explicit_endpoint(variable, params["endpoint_url"])
+    elif "." not in host and host:
+        if not default_region:
+            raise StorageDSNError(variable, "the host is a bare bucket name; add endpoint_url", ENDPOINT_FORM)
+        bucket, endpoint = host, endpoint_for_region(default_region)
+    else:
+        bucket, endpoint = split_host(host) or split_generic_host(host)
+    return s3_config(
+        variable,
+        bucket=bucket,
+        endpoint=endpoint,
+        access_key=_credential(variable, parts.username, "access key"),
+        secret_key=_credential(variable, parts.password, "secret"),
+        location=_decode(variable, parts.path, "path"),
+        params=params,
+        private=private,
+    )
+
+
+def _local(variable, parts, params) -> LocalConfig:
+    path = _decode(variable, parts.path, "path")
+    if parts.netloc not in ("", "localhost") or not path.startswith("/"):
+        raise StorageDSNError(variable, "a file DSN needs an absolute path, with three slashes", FILE_FORM)
+    base_url = params.get("url", "/media/")
+    return LocalConfig(location=Path(path), base_url=base_url if base_url.endswith("/") else base_url + "/")
+
+
+def _query_parameters(variable: str, query: str, known: tuple[str, ...]) -> dict[str, str]:
+    if BAD_PERCENT.search(query):
+        raise StorageDSNError(variable, "bad percent-encoding in the parameters")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise StorageDSNError(variable, f"parameter {', '.join(repeated)} given more than once")
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        shown = ", ".join(name[:30] for name in unknown)
+        expected = FILE_FORM if known == FILE_PARAMETERS else S3_FORM
+        raise StorageDSNError(variable, f"unknown parameter {shown} (known: {', '.join(known)})", expected)
+    return dict(pairs)
+
+
+def _credential(variable: str, raw: str | None, what: str) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if BAD_PERCENT.search(raw):
+        raise StorageDSNError(variable, f"bad percent-encoding in the {what}; write % itself as %25")
+    return _decode(variable, raw, what)
+
+
+def _decode(variable: str, raw: str, what: str) -> str:
+    if BAD_PERCENT.search(raw):
+        raise StorageDSNError(variable, f"bad percent-encoding in the {what}")
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise StorageDSNError(variable, f"the {what} is not valid percent-encoded UTF-8") from None
+
+
+def explicit_endpoint(variable: str, url: str) -> Endpoint:
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 -- a malformed port raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        raise StorageDSNError(
+            variable, "endpoint_url must be a URL like https://minio.example.com:9000", ENDPOINT_FORM
+        )
+    known = split_host("bucket." + parts.hostname)
+    if known:
+        _, endpoint = known
+        return Endpoint(f"{parts.scheme}://{parts.netloc}", endpoint.region, endpoint.provider)
+    return Endpoint(f"{parts.scheme}://{parts.netloc}", None, "s3")
+
+
+def _default_addressing(bucket: str, endpoint: Endpoint) -> str:
+    # Dotted bucket names break TLS on virtual hosts; unknown S3 services (MinIO, test servers) expect paths.
+    if "." in bucket or not endpoint.known_provider:
+        return "path"
+    return "virtual"
+
+
+def _custom_domain(variable: str, params: dict[str, str]) -> tuple[str | None, str]:
+    if "domain" in params and "url" in params:
+        raise StorageDSNError(variable, "give domain or url, not both")
+    if "domain" in params:
+        domain = params["domain"].strip("/")
+        if not domain or "/" in domain:
+            raise StorageDSNError(
+                variable, "domain takes a host name such as cdn.example.com (use url= for a full URL)"
+            )
+        return domain, "https:"
+    if "url" in params:
+        url = urlsplit(params["url"])
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise StorageDSNError(variable, "url must be a full URL such as https://cdn.example.com/media/")
+        return (url.netloc + url.path).rstrip("/"), f"{url.scheme}:"
+    return None, "https:"
+
+
+def _acl(variable: str, value: str) -> str | None:
+    if value == NO_ACL:
+        return None
+    if value not in CANNED_ACLS:
+        raise StorageDSNError(variable, f"unknown acl '{value[:30]}' (use one of {', '.join(CANNED_ACLS)}, or none)")
+    return value
+
+
+def _boolean(variable: str, name: str, value: str) -> bool:
+    if value.lower() not in BOOLEANS:
+        raise StorageDSNError(variable, f"{name} must be true or false")
+    return BOOLEANS[value.lower()]

@@ -1,0 +1,81 @@
+"""Where a bucket lives: split a storage host into bucket, endpoint and region.
+
+Hand-written because no maintained library knows the platform's host conventions (AWS's
+``s3-REGION``/``s3.REGION``/dualstack/fips hosts, Exoscale's ``sos-ZONE.exo.io``) together
+with the STORAGES options django-storages expects.
+"""
+
+import re
+from dataclasses import dataclass
+
+AWS_DOMAINS = ("amazonaws.com", "amazonaws.com.cn")
+EXOSCALE_DOMAIN = "exo.io"
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+ZONE_PATTERN = re.compile(r"^[a-z]{2}-[a-z]+-\d$")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The S3 service a bucket lives on."""
+
+    url: str
+    region: str | None
+    provider: str  # "aws", "exoscale" or "s3" (any other S3-compatible service)
+
+    @property
+    def known_provider(self) -> bool:
+        return self.provider in ("aws", "exoscale")
+
+
+EXOSCALE_ZONES = frozenset({"ch-dk-2", "ch-gva-2", "de-fra-1", "de-muc-1", "at-vie-1", "at-vie-2", "bg-sof-1"})
+
+
+def is_exoscale_zone(region: str) -> bool:
+    return region in EXOSCALE_ZONES
+
+
+def endpoint_for_region(region: str) -> Endpoint:
+    """The endpoint of a region code: an Exoscale zone or an AWS region."""
+    if is_exoscale_zone(region):
+        return Endpoint(f"https://sos-{region}.{EXOSCALE_DOMAIN}", region, "exoscale")
+    return Endpoint(f"https://s3.{region}.amazonaws.com", region, "aws")
+
+
+def split_host(host: str) -> tuple[str, Endpoint] | None:
+    """Split ``BUCKET.ENDPOINT_HOST`` for the providers known by name.
+
+    Returns ``(bucket, endpoint)``, or None when the host belongs to no known provider.
+    The bucket may be empty (the DSN named only the endpoint); the caller reports that.
+    """
+    labels = host.split(".")
+    if any(host.endswith("." + domain) for domain in AWS_DOMAINS):
+        return _split_aws(labels)
+    if host.endswith("." + EXOSCALE_DOMAIN):
+        return _split_exoscale(labels)
+    return None
+
+
+def split_generic_host(host: str) -> tuple[str, Endpoint]:
+    """Any other S3 host: the platform's convention is that the endpoint is the last three labels."""
+    labels = host.split(".")
+    return ".".join(labels[:-3]), Endpoint("https://" + ".".join(labels[-3:]), None, "s3")
+
+
+def _split_aws(labels: list[str]) -> tuple[str, Endpoint]:
+    # The last label that is "s3" or "s3-..." starts the endpoint; a bucket may contain such labels too.
+    start = max(i for i, label in enumerate(labels) if label == "s3" or label.startswith("s3-"))
+    bucket, endpoint = labels[:start], labels[start:]
+    marker = endpoint[0].removeprefix("s3").removeprefix("-")
+    region = next((label for label in endpoint[1:] if REGION_PATTERN.match(label)), None)
+    if region is None and REGION_PATTERN.match(marker):
+        region = marker  # legacy dash form: s3-eu-central-1.amazonaws.com
+    if region is None:
+        region = "us-east-1"  # s3.amazonaws.com, s3-external-1: the global endpoint is us-east-1's
+    return ".".join(bucket), Endpoint("https://" + ".".join(endpoint), region, "aws")
+
+
+def _split_exoscale(labels: list[str]) -> tuple[str, Endpoint]:
+    start = next((i for i, label in enumerate(labels) if label.startswith("sos-")), len(labels) - 2)
+    zone = labels[start].removeprefix("sos-") if start < len(labels) - 2 else None
+    url = "https://" + ".".join(labels[start:])
+    return ".".join(labels[:start]), Endpoint(url, zone if zone and ZONE_PATTERN.match(zone) else None, "exoscale")

@@ -1,0 +1,145 @@
+"""Django settings for {{ cookiecutter.project_name }}.
+
+Everything that differs between a laptop and the hosting platform comes from environment
+variables, or from an untracked .env file beside manage.py: README.md has the table.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+
+from .mediastorage import LocalConfig, storage_from_environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env")
+
+# The platform sets STAGE ("test", "live"); on a laptop it is unset, and DEBUG defaults to on.
+DEBUG = env.bool("DEBUG", default=env.str("STAGE", default="local") == "local")
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-development-only")
+else:
+    SECRET_KEY = env.str("SECRET_KEY")
+
+DOMAINS = [env.str("DOMAIN", default=""), *env.list("DOMAIN_ALIASES", default=[])]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[domain for domain in DOMAINS if domain])
+CSRF_TRUSTED_ORIGINS = [f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "easy_thumbnails",
+{%- if cookiecutter.use_filer %}
+    "filer",
+{%- endif %}
+    "{{ cookiecutter.project_slug }}",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
+WSGI_APPLICATION = "{{ cookiecutter.project_slug }}.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Media lives in S3-compatible object storage when DEFAULT_STORAGE_DSN is set (every instance
+# sees the same files), and in media/ beside manage.py otherwise.
+{%- if cookiecutter.region != "other" %}
+STORAGE_REGION = "{{ cookiecutter.region }}"  # the hosting region this project was generated for
+media_storage = storage_from_environ(
+    os.environ, "DEFAULT_STORAGE", region=STORAGE_REGION, default=LocalConfig(BASE_DIR / "media", "/media/")
+)
+{%- else %}
+media_storage = storage_from_environ(os.environ, "DEFAULT_STORAGE", default=LocalConfig(BASE_DIR / "media", "/media/"))
+{%- endif %}
+{%- if cookiecutter.private_media %}
+# Private files: signed URLs that expire, never a public one. Locally, private-media/ (not served).
+private_storage = storage_from_environ(
+    os.environ,
+    "PRIVATE_STORAGE",
+{%- if cookiecutter.region != "other" %}
+    region=STORAGE_REGION,
+{%- endif %}
+    default=LocalConfig(BASE_DIR / "private-media", "/private-media/"),
+    private=True,
+)
+{%- endif %}
+STORAGES = {
+    "default": media_storage.storages_entry(),
+{%- if cookiecutter.private_media %}
+    "private": private_storage.storages_entry(),
+{%- endif %}
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+MEDIA_URL = media_storage.media_url
+MEDIA_ROOT = media_storage.media_root
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# HTTPS: the platform's proxy terminates TLS and says so in X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # botocore logs request headers at DEBUG; keep it quiet whatever LOG_LEVEL says.
+    "loggers": {"botocore": {"level": "WARNING"}, "boto3": {"level": "WARNING"}},
+}
