@@ -12,9 +12,14 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 CHOICES = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 
 
+# Passed on to baked projects' processes; nothing else (no storage variables) leaks in from the caller.
+PASSED_ON = ("PATH", "HOME", "CI", "CHROMIUM")
+ARTIFACTS = TEMPLATE / "test-artifacts"
+
+
 def run(args: list[str], cwd: Path, timeout: float = 600, **environ: str) -> subprocess.CompletedProcess:
-    """Run a command in a clean environment (no storage variables leak in from the caller's)."""
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), **environ}
+    """Run a command in a clean environment."""
+    env = {name: os.environ[name] for name in PASSED_ON if name in os.environ} | environ
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 

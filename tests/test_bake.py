@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from .conftest import CHOICES, manage, run
+from .conftest import ARTIFACTS, CHOICES, manage, run
 
 REGION_KINDS = ["eu-central-1", "us-east-1", "ch-dk-2", "other"]  # AWS (default, and the global one), Exoscale, any S3
 MATRIX = [
@@ -69,6 +69,9 @@ def test_options_not_chosen_leave_nothing_behind(bake):
 @pytest.mark.parametrize("answers", COVERING, ids=label)
 def test_baked_project_tests_pass(bake, answers):
     project = bake(**answers)
-    result = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, timeout=900)
+    artifacts = str(ARTIFACTS / label(answers))
+    result = run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, timeout=900, TEST_ARTIFACTS=artifacts
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert re.search(r"\d+ passed", result.stdout)

@@ -27,7 +27,7 @@ class S3Server:
 
     @classmethod
     def start(cls, timeout: float = 30) -> "S3Server":
-        port = _free_port()
+        port = free_port()
         log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -66,7 +66,7 @@ class S3Server:
         urllib.request.urlopen(request, timeout=10).close()
         self.create_buckets()
 
-    def keys(self, bucket: str = MEDIA_BUCKET) -> list[str]:
+    def object_names(self, bucket: str = MEDIA_BUCKET) -> list[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
@@ -84,7 +84,7 @@ class S3Server:
             Path(self.log_path).unlink(missing_ok=True)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -15,7 +15,7 @@ def test_round_trip_through_the_default_storage(s3_server):
     storage = storages["default"]
     name = storage.save("reports/2026/résumé.txt", ContentFile(b"hello from the media storage"))
 
-    assert s3_server.keys() == [name]
+    assert s3_server.object_names() == [name]
     assert storage.exists(name)
     with storage.open(name) as stored:
         assert stored.read() == b"hello from the media storage"
@@ -25,7 +25,7 @@ def test_round_trip_through_the_default_storage(s3_server):
 
     storage.delete(name)
     assert not storage.exists(name)
-    assert s3_server.keys() == []
+    assert s3_server.object_names() == []
 
 
 def test_uploads_never_overwrite_each_other(s3_server):
@@ -34,7 +34,7 @@ def test_uploads_never_overwrite_each_other(s3_server):
     second = storage.save("photo.jpg", ContentFile(b"second"))
 
     assert first != second
-    assert sorted(s3_server.keys()) == sorted([first, second])
+    assert sorted(s3_server.object_names()) == sorted([first, second])
     assert fetch(storage.url(first)) == b"first"
 
 
@@ -50,7 +50,7 @@ def test_private_storage_signs_and_keeps_files_private(s3_server):
     storage = storages["private"]
     name = storage.save("invoices/42.pdf", ContentFile(b"%PDF-1.4 private"))
 
-    assert s3_server.keys(s3_server.PRIVATE_BUCKET) == [name]
+    assert s3_server.object_names(s3_server.PRIVATE_BUCKET) == [name]
     url = storage.url(name)
     assert "Signature=" in url or "X-Amz-Signature=" in url
     assert "Expires=" in url or "X-Amz-Expires=" in url

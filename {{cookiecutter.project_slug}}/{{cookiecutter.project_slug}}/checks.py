@@ -1,9 +1,33 @@
 """System checks for media storage: mistakes that would otherwise only show in production."""
 
+import easy_thumbnails.storage
+{%- if cookiecutter.use_filer %}
+import filer.settings
+{%- endif %}
 from django.conf import settings
 from django.core import checks
+from django.core.files.storage import FileSystemStorage, storages
+from storages.backends.s3 import S3Storage
 
-from .mediastorage.config import LOCAL_BACKEND
+MEDIA_STORAGE_VARIABLES = {
+    "default": "DEFAULT_STORAGE_DSN",
+{%- if cookiecutter.private_media %}
+    "private": "PRIVATE_STORAGE_DSN",
+{%- endif %}
+}
+
+
+def place(storage) -> tuple:
+    """Where a storage puts its files: (service, bucket or folder, prefix)."""
+    if isinstance(storage, S3Storage):
+        return ("s3", storage.endpoint_url, storage.bucket_name, storage.location)
+    if isinstance(storage, FileSystemStorage):
+        return ("local", str(storage.location))
+    return (type(storage).__name__,)
+
+
+def describe(storage) -> str:
+    return " ".join(str(part) for part in place(storage) if part)
 
 {%- if cookiecutter.region != "other" %}
 
@@ -38,13 +62,67 @@ def check_media_not_on_local_disk(app_configs, **kwargs):
             id="storage.W002",
         )
         for alias, variable in MEDIA_STORAGE_VARIABLES.items()
-        if settings.STORAGES[alias]["BACKEND"] == LOCAL_BACKEND
+        if place(storages[alias])[0] == "local"
     ]
 
 
-MEDIA_STORAGE_VARIABLES = {
-    "default": "DEFAULT_STORAGE_DSN",
-{%- if cookiecutter.private_media %}
-    "private": "PRIVATE_STORAGE_DSN",
+@checks.register(checks.Tags.compatibility)
+def check_thumbnail_storage(app_configs, **kwargs):
+    """Thumbnails must land where the media is; both easy-thumbnails traps are silent otherwise."""
+    errors = []
+    if hasattr(settings, "THUMBNAIL_DEFAULT_STORAGE"):
+        errors.append(
+            checks.Error(
+                "THUMBNAIL_DEFAULT_STORAGE is set, but easy-thumbnails 2.10 ignores it.",
+                hint="Remove it: thumbnails are saved to STORAGES['easy_thumbnails'] (or the default storage).",
+                id="storage.E001",
+            )
+        )
+    media = storages["default"]
+    thumbnails = easy_thumbnails.storage.thumbnail_default_storage
+    if place(thumbnails) != place(media):
+        errors.append(
+            checks.Error(
+                f"easy-thumbnails saves thumbnails to {describe(thumbnails)}, not to the media storage "
+                f"({describe(media)}).",
+                hint="Make STORAGES['easy_thumbnails'] the media storage's configuration (with_overwrite()).",
+                id="storage.E002",
+            )
+        )
+{%- if cookiecutter.use_filer %}
+    errors.extend(_check_filer_storages(media))
 {%- endif %}
-}
+    return errors
+{%- if cookiecutter.use_filer %}
+
+
+def _check_filer_storages(media) -> list:
+{%- if cookiecutter.private_media %}
+    private = storages["private"]
+{%- else %}
+    private = media  # private files go to the media bucket, with private ACLs and signed URLs
+{%- endif %}
+    expected = {
+        "FILER_PUBLICMEDIA_STORAGE": media,
+        "FILER_PUBLICMEDIA_THUMBNAIL_STORAGE": media,
+        "FILER_PRIVATEMEDIA_STORAGE": private,
+        "FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE": private,
+    }
+    errors = []
+    for name, target in expected.items():
+        storage = getattr(filer.settings, name)
+        if isinstance(storage, S3Storage) and not storage.bucket_name:
+            problem = "is an S3 storage without a bucket (filer ignores STORAGES' OPTIONS)"
+        elif place(storage)[:3] != place(target)[:3] and place(target)[0] == "s3":
+            problem = f"stores files in {describe(storage)}, not in {describe(target)}"
+        else:
+            continue
+        errors.append(
+            checks.Error(
+                f"django-filer's {name} {problem}.",
+                hint="Derive FILER_STORAGES from the media storage: filer_storages(...) in settings.py.",
+                id="storage.E003",
+            )
+        )
+    return errors
+{%- endif %}

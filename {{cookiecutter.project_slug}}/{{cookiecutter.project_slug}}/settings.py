@@ -10,6 +10,9 @@ from pathlib import Path
 import environ
 
 from .mediastorage import LocalConfig, storage_from_environ
+{%- if cookiecutter.use_filer %}
+from .mediastorage.filer import filer_storages
+{%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -114,6 +117,8 @@ STORAGES = {
 {%- if cookiecutter.private_media %}
     "private": private_storage.storages_entry(),
 {%- endif %}
+    # easy-thumbnails saves thumbnails to this alias (it no longer reads THUMBNAIL_DEFAULT_STORAGE).
+    "easy_thumbnails": media_storage.with_overwrite().storages_entry(),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -122,6 +127,18 @@ STORAGES = {
 }
 MEDIA_URL = media_storage.media_url
 MEDIA_ROOT = media_storage.media_root
+{%- if cookiecutter.use_filer %}
+
+# django-filer reads only STORAGES["default"]["BACKEND"]: its storages come from the same configuration.
+{%- if cookiecutter.private_media %}
+FILER_STORAGES = filer_storages(public=media_storage, private=private_storage)
+{%- else %}
+FILER_STORAGES = filer_storages(public=media_storage, private=media_storage.as_private())
+{%- endif %}
+{%- endif %}
+
+# Thumbnail sizes kept in the database: reading a thumbnail's width and height costs no request.
+THUMBNAIL_CACHE_DIMENSIONS = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

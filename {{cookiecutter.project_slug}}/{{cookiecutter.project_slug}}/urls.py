@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import {% if cookiecutter.use_filer %}include, {% endif %}path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+{%- if cookiecutter.use_filer %}
+    path("filer/", include("filer.urls")),
+{%- endif %}
 ]
 
 # Serves media/ in DEBUG; does nothing when media comes from object storage (an absolute MEDIA_URL).

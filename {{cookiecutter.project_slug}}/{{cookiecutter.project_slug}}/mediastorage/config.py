@@ -4,7 +4,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-S3_BACKEND = "storages.backends.s3.S3Storage"
+S3_BACKEND = f"{__package__}.backends.S3MediaStorage"
 LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 
 
@@ -25,6 +25,7 @@ class S3Config:
     url_protocol: str = "https:"
     acl: str | None = "public-read"
     signed_urls: bool = False
+    overwrite: bool = False
 
     def options(self) -> dict:
         options = {
@@ -41,7 +42,7 @@ class S3Config:
             "default_acl": self.acl,
             "querystring_auth": self.signed_urls,
             # Two uploads with the same name get two files, never one silently replacing the other.
-            "file_overwrite": False,
+            "file_overwrite": self.overwrite,
         }
         return {key: value for key, value in options.items() if value is not None}
 
@@ -65,7 +66,16 @@ class S3Config:
 
     def as_private(self) -> "S3Config":
         """The same bucket for private files: no public ACL, signed and expiring URLs."""
-        return replace(self, acl="private", signed_urls=True)
+        # A bucket with ACLs disabled (acl=None) refuses any ACL: there, the bucket policy decides.
+        return replace(self, acl="private" if self.acl else None, signed_urls=True, custom_domain=None)
+
+    def with_overwrite(self) -> "S3Config":
+        """Saving under an existing name replaces the file, and skips the existence check (a request).
+
+        Only for names that cannot collide by accident: thumbnails (named after their source and
+        options), and uploads that each get a folder with a random name.
+        """
+        return replace(self, overwrite=True)
 
 
 @dataclass(frozen=True)
@@ -87,4 +97,8 @@ class LocalConfig:
         return self.location
 
     def as_private(self) -> "LocalConfig":
-        return self
+        """Private files beside the media folder, in a folder that is never served."""
+        return LocalConfig(self.location.parent / "private-media", "/private-media/")
+
+    def with_overwrite(self) -> "LocalConfig":
+        return self  # a local existence check costs no request

@@ -1,0 +1,97 @@
+"""Run the project as a real web server in its own process, for browser and multi-instance tests."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .s3_server import free_port
+
+PROJECT = Path(__file__).resolve().parent.parent
+ADMIN_USER = {"username": "admin", "password": "a-test-only-password-1234"}
+
+
+def project_environ(**environ: str) -> dict:
+    """A clean environment for a project process: only PATH and the variables given."""
+    return {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", **environ}
+
+
+def manage(*args: str, environ: dict, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "manage.py"), *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
+    return result
+
+
+def prepare_database(environ: dict) -> None:
+    """Create the tables and an admin user in the database DATABASE_URL names."""
+    manage("migrate", "--noinput", environ=environ)
+    manage(
+        "createsuperuser",
+        "--noinput",
+        f"--username={ADMIN_USER['username']}",
+        "--email=admin@example.com",
+        environ={**environ, "DJANGO_SUPERUSER_PASSWORD": ADMIN_USER["password"]},
+    )
+
+
+class DjangoServer:
+    """One running instance of the site; a context manager that stops it on exit."""
+
+    def __init__(self, command: list[str], environ: dict, cwd: Path = PROJECT):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [part.format(port=self.port) for part in command]
+        self.environ = environ
+        self.cwd = cwd
+        self.process = None
+
+    @classmethod
+    def runserver(cls, environ: dict) -> "DjangoServer":
+        return cls(
+            [sys.executable, str(PROJECT / "manage.py"), "runserver", "--noreload", "127.0.0.1:{port}"], environ
+        )
+
+    def __enter__(self) -> "DjangoServer":
+        # A file, not a pipe: a full pipe would block a chatty server.
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in __exit__
+        self.process = subprocess.Popen(
+            self.command, cwd=self.cwd, env=self.environ, stdout=self.log, stderr=subprocess.STDOUT, text=True
+        )
+        deadline = time.monotonic() + 60
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"the site did not start:\n{self.output}")
+            time.sleep(0.2)
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(f"{self.url}/admin/login/", timeout=2).close()
+        except urllib.error.HTTPError:
+            return True  # it answered, even if with an error
+        except OSError:
+            return False
+        return True
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.seek(0)
+        self.output = self.log.read()
+        self.log.close()

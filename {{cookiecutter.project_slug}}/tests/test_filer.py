@@ -1,0 +1,105 @@
+"""django-filer on the media storage{% if cookiecutter.private_media %} (and private files on the private storage){% endif %}, against a real S3 server."""
+
+import io
+import urllib.request
+
+import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from filer import settings as filer_settings
+from filer.models import Image as FilerImage
+from PIL import Image
+
+from .images import JPEG, PNG_TRANSPARENT
+from .s3_requests import s3_requests
+
+pytestmark = pytest.mark.django_db
+FILER_STORAGES = [
+    filer_settings.FILER_PUBLICMEDIA_STORAGE,
+    filer_settings.FILER_PUBLICMEDIA_THUMBNAIL_STORAGE,
+    filer_settings.FILER_PRIVATEMEDIA_STORAGE,
+    filer_settings.FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE,
+]
+
+
+def upload(client, name: str, data: bytes, content_type: str):
+    response = client.post(reverse("admin:filer-ajax_upload"), {"file": SimpleUploadedFile(name, data, content_type)})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def test_admin_upload_and_its_thumbnail_land_in_the_bucket(s3_server, admin_client):
+    with s3_requests(storages["default"], *FILER_STORAGES) as sent:
+        uploaded = upload(admin_client, "cat.jpg", JPEG, "image/jpeg")
+        icon = admin_client.get(uploaded["thumbnail_180"])
+
+    image = FilerImage.objects.get(pk=uploaded["file_id"])
+    original = image.file.name
+    assert original.startswith("filer_public/")
+    thumbnail = icon["Location"].removeprefix(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/")
+    assert thumbnail.startswith(f"filer_public_thumbnails/{original}__120x120")
+    assert sorted(s3_server.object_names()) == [original, thumbnail]
+    assert fetch(uploaded["original_image"]) == JPEG
+    assert Image.open(io.BytesIO(fetch(icon["Location"]))).size == (120, 120)
+    # filer looks for EXIF under the upload's bare name before saving it (a 404), then one PUT;
+    # the admin icon: read the original, easy-thumbnails' delete-before-save, write the icon.
+    assert sent == [
+        "GET cat.jpg",
+        f"PUT {original}",
+        f"GET {original}",
+        f"DELETE {thumbnail}",
+        f"PUT {thumbnail}",
+    ]
+
+
+def test_cached_filer_thumbnail_costs_no_request(s3_server, admin_client):
+    uploaded = upload(admin_client, "logo.png", PNG_TRANSPARENT, "image/png")
+    image = FilerImage.objects.get(pk=uploaded["file_id"])
+    first = image.file.get_thumbnail({"size": (64, 64), "crop": True})
+    assert first.name in s3_server.object_names()
+
+    with s3_requests(*FILER_STORAGES) as sent:
+        image = FilerImage.objects.get(pk=uploaded["file_id"])
+        again = image.file.get_thumbnail({"size": (64, 64), "crop": True})
+        assert (again.url, again.width, again.height) == (first.url, 64, 64)
+    assert sent == []
+
+
+def test_private_files_are_stored_privately_with_signed_urls(s3_server, admin_client):
+    uploaded = upload(admin_client, "contract.png", PNG_TRANSPARENT, "image/png")
+    image = FilerImage.objects.get(pk=uploaded["file_id"])
+    image.is_public = False
+    image.save()  # filer moves the file to its private storage
+    image.refresh_from_db()
+{%- if cookiecutter.private_media %}
+    bucket = s3_server.PRIVATE_BUCKET
+{%- else %}
+    bucket = s3_server.MEDIA_BUCKET
+{%- endif %}
+
+    assert image.file.name.startswith("filer_private/")
+    assert image.file.name in s3_server.object_names(bucket)
+    assert not any(key.startswith("filer_public/") for key in s3_server.object_names())
+    assert "Signature=" in image.url
+    assert fetch(image.url) == PNG_TRANSPARENT
+    thumbnail = image.file.get_thumbnail({"size": (32, 32)})
+    assert thumbnail.name.startswith("filer_private_thumbnails/")
+    assert thumbnail.name in s3_server.object_names(bucket)
+
+
+def test_check_refuses_a_filer_storage_without_a_bucket(monkeypatch):
+    from storages.backends.s3 import S3Storage
+
+    from {{ cookiecutter.project_slug }}.checks import check_thumbnail_storage
+
+    assert check_thumbnail_storage(None) == []
+    monkeypatch.setattr(filer_settings, "FILER_PUBLICMEDIA_THUMBNAIL_STORAGE", S3Storage())
+    errors = check_thumbnail_storage(None)
+    assert [error.id for error in errors] == ["storage.E003"]
+    assert "FILER_PUBLICMEDIA_THUMBNAIL_STORAGE is an S3 storage without a bucket" in errors[0].msg

@@ -1,0 +1,84 @@
+"""easy-thumbnails on the media storage, against a real S3 server: where thumbnails land, and what they cost."""
+
+import io
+import urllib.request
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from easy_thumbnails.files import get_thumbnailer
+from PIL import Image
+
+from .images import JPEG, LARGE_JPEG, PNG_TRANSPARENT
+from .s3_requests import s3_requests
+
+pytestmark = pytest.mark.django_db
+
+
+def fetch_image(url: str) -> Image.Image:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return Image.open(io.BytesIO(response.read()))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "box", "expected_size", "expected_format"),
+    [
+        ("photos/cat.jpg", JPEG, (200, 200), (200, 150), "JPEG"),
+        ("photos/logo.png", PNG_TRANSPARENT, (100, 100), (100, 75), "PNG"),
+        ("photos/large.jpg", LARGE_JPEG, (300, 300), (300, 225), "JPEG"),
+    ],
+)
+def test_thumbnail_is_in_the_bucket_and_loads(s3_server, name, data, box, expected_size, expected_format):
+    source = storages["default"].save(name, ContentFile(data))
+
+    thumbnail = get_thumbnailer(storages["default"], source).get_thumbnail({"size": box})
+
+    assert thumbnail.name in s3_server.object_names()
+    assert thumbnail.url.startswith(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/")
+    image = fetch_image(thumbnail.url)
+    assert (image.size, image.format) == (expected_size, expected_format)
+    assert (thumbnail.width, thumbnail.height) == expected_size
+    if expected_format == "PNG":
+        assert image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0  # transparency kept
+
+
+def test_thumbnail_requests_first_and_cached(s3_server):
+    media, thumbnails = storages["default"], storages["easy_thumbnails"]
+    source = media.save("photos/dog.jpg", ContentFile(JPEG))
+
+    with s3_requests(media, thumbnails) as first:
+        thumbnail = get_thumbnailer(media, source).get_thumbnail({"size": (120, 120)})
+    # Read the source, then easy-thumbnails' delete-before-save, then write the thumbnail.
+    assert first == [f"GET {source}", f"DELETE {thumbnail.name}", f"PUT {thumbnail.name}"]
+
+    with s3_requests(media, thumbnails) as cached:
+        again = get_thumbnailer(media, source).get_thumbnail({"size": (120, 120)})
+        assert (again.url, again.width, again.height) == (thumbnail.url, 120, 90)
+    assert cached == []
+
+
+def test_nothing_lands_on_local_disk(s3_server, settings):
+    source = storages["default"].save("photos/local.jpg", ContentFile(JPEG))
+    get_thumbnailer(storages["default"], source).get_thumbnail({"size": (50, 50)})
+    assert settings.MEDIA_ROOT == ""
+    assert not (settings.BASE_DIR / "media").exists()
+
+
+def test_check_refuses_the_ignored_old_setting(settings):
+    from {{ cookiecutter.project_slug }}.checks import check_thumbnail_storage
+
+    settings.THUMBNAIL_DEFAULT_STORAGE = "storages.backends.s3.S3Storage"
+    assert [error.id for error in check_thumbnail_storage(None)] == ["storage.E001"]
+
+
+def test_check_refuses_thumbnails_elsewhere(monkeypatch, tmp_path):
+    import easy_thumbnails.storage
+    from django.core.files.storage import FileSystemStorage
+
+    from {{ cookiecutter.project_slug }}.checks import check_thumbnail_storage
+
+    assert check_thumbnail_storage(None) == []
+    monkeypatch.setattr(easy_thumbnails.storage, "thumbnail_default_storage", FileSystemStorage(tmp_path))
+    errors = check_thumbnail_storage(None)
+    assert [error.id for error in errors] == ["storage.E002"]
+    assert str(tmp_path) in errors[0].msg
