@@ -1,12 +1,11 @@
 """Run the project as a real web server in its own process, for browser and multi-instance tests."""
 
+import http.client
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from .s3_server import free_port
@@ -62,6 +61,22 @@ class DjangoServer:
             [sys.executable, str(PROJECT / "manage.py"), "runserver", "--noreload", "127.0.0.1:{port}"], environ
         )
 
+    @classmethod
+    def gunicorn(cls, environ: dict, cwd: Path) -> "DjangoServer":
+        """A production server: gunicorn, two workers, the project imported from its folder."""
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--no-control-socket",
+        ]
+        command += ["--pythonpath", str(PROJECT), "{{ cookiecutter.project_slug }}.wsgi"]
+        return cls(command, environ, cwd)
+
     def __enter__(self) -> "DjangoServer":
         # A file, not a pipe: a full pipe would block a chatty server.
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in __exit__
@@ -77,12 +92,15 @@ class DjangoServer:
         return self
 
     def _answers(self) -> bool:
+        """Any HTTP answer will do (with DEBUG off, plain HTTP is redirected to HTTPS)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
         try:
-            urllib.request.urlopen(f"{self.url}/admin/login/", timeout=2).close()
-        except urllib.error.HTTPError:
-            return True  # it answered, even if with an error
+            connection.request("GET", "/admin/login/")
+            connection.getresponse()
         except OSError:
             return False
+        finally:
+            connection.close()
         return True
 
     def __exit__(self, *exc_info) -> None:

@@ -1,5 +1,7 @@
 """A real S3 server for the tests: moto in server mode, in its own process, on loopback."""
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -7,12 +9,14 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import boto3
 import pytest
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+# For a server that checks credentials: moto lets this many requests through unsigned (to create the user).
+SETUP_REQUESTS = 3
 
 
 class S3Server:
@@ -24,15 +28,19 @@ class S3Server:
         self.process = process
         self.url = url
         self.log_path = log_path
+        self.credentials = CREDENTIALS
 
     @classmethod
-    def start(cls, timeout: float = 30) -> "S3Server":
+    def start(cls, timeout: float = 30, check_credentials: bool = False) -> "S3Server":
+        """Start a server; with check_credentials, it refuses any key but the one it made."""
         port = free_port()
+        environ = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)} if check_credentials else None
         log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=environ,
         )
         log.close()  # the server process has its own handle
         server = cls(process, f"http://127.0.0.1:{port}", log.name)
@@ -42,8 +50,23 @@ class S3Server:
                 server.stop(keep_log=True)
                 raise RuntimeError(f"the moto S3 server did not start; its log is {log.name}")
             time.sleep(0.1)
+        if check_credentials:
+            server.credentials = server.create_user()
         server.create_buckets()
         return server
+
+    def create_user(self) -> dict:
+        """An IAM user allowed everything on S3, and its access key."""
+        iam = boto3.client("iam", endpoint_url=self.url, **CREDENTIALS)
+        iam.create_user(UserName="site")
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="site", PolicyName="s3", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName="site")["AccessKey"]
+        return {
+            **CREDENTIALS,
+            "aws_access_key_id": key["AccessKeyId"],
+            "aws_secret_access_key": key["SecretAccessKey"],
+        }
 
     def is_up(self) -> bool:
         try:
@@ -53,7 +76,7 @@ class S3Server:
             return False
 
     def client(self):
-        return boto3.client("s3", endpoint_url=self.url, **CREDENTIALS)
+        return boto3.client("s3", endpoint_url=self.url, **self.credentials)
 
     def create_buckets(self) -> None:
         client = self.client()
@@ -70,8 +93,12 @@ class S3Server:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
-    def dsn(self, bucket: str) -> str:
-        return f"s3://testing:testing@{bucket}/?endpoint_url={quote(self.url, safe='')}"
+    def dsn(self, bucket: str, key: str | None = None, secret: str | None = None, **params: str) -> str:
+        """A DSN for a bucket on this server, with its credentials unless others are given."""
+        key = quote(key or self.credentials["aws_access_key_id"], safe="")
+        secret = quote(secret or self.credentials["aws_secret_access_key"], safe="")
+        query = urlencode({"endpoint_url": self.url, **params})
+        return f"s3://{key}:{secret}@{bucket}/?{query}"
 
     def stop(self, keep_log: bool = False) -> None:
         self.process.terminate()

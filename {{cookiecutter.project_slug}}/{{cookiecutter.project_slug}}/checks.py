@@ -6,28 +6,12 @@ import filer.settings
 {%- endif %}
 from django.conf import settings
 from django.core import checks
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
+{%- if cookiecutter.use_filer %}
 from storages.backends.s3 import S3Storage
-
-MEDIA_STORAGE_VARIABLES = {
-    "default": "DEFAULT_STORAGE_DSN",
-{%- if cookiecutter.private_media %}
-    "private": "PRIVATE_STORAGE_DSN",
 {%- endif %}
-}
 
-
-def place(storage) -> tuple:
-    """Where a storage puts its files: (service, bucket or folder, prefix)."""
-    if isinstance(storage, S3Storage):
-        return ("s3", storage.endpoint_url, storage.bucket_name, storage.location)
-    if isinstance(storage, FileSystemStorage):
-        return ("local", str(storage.location))
-    return (type(storage).__name__,)
-
-
-def describe(storage) -> str:
-    return " ".join(str(part) for part in place(storage) if part)
+from .mediastorage.inventory import configured_storages, describe, place
 
 {%- if cookiecutter.region != "other" %}
 
@@ -55,14 +39,14 @@ def check_storage_region(app_configs, **kwargs):
 @checks.register(checks.Tags.compatibility, deploy=True)
 def check_media_not_on_local_disk(app_configs, **kwargs):
     """With several instances, each one's local disk is private: media there is lost or missing."""
+    local = {variable: name for name, storage, variable in configured_storages() if place(storage)[0] == "local"}
     return [
         checks.Warning(
-            f"STORAGES[{alias!r}] keeps files on this instance's local disk.",
+            f"{name} keeps files on this instance's local disk.",
             hint=f"Set {variable} to an S3 bucket so that every instance sees the same files.",
             id="storage.W002",
         )
-        for alias, variable in MEDIA_STORAGE_VARIABLES.items()
-        if place(storages[alias])[0] == "local"
+        for variable, name in local.items()
     ]
 
 

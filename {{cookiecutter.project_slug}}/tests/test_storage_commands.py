@@ -1,0 +1,110 @@
+"""manage.py storage_info and storage_check, against real S3 servers (and ones that refuse)."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from .django_server import PROJECT, project_environ
+from .s3_server import S3Server, free_port
+
+
+def storage_check(**environ: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "storage_check"],
+        cwd=PROJECT,
+        env=project_environ(**environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_storage_info_masks_credentials(s3_server):
+    output = StringIO()
+    call_command("storage_info", stdout=output)
+    text = output.getvalue()
+    assert "STORAGES['default'] (from DEFAULT_STORAGE_DSN)" in text
+    assert f"endpoint     {s3_server.url}" in text
+    assert "bucket       media" in text
+    assert "signed urls  no" in text
+    assert "access key   ****" in text
+    assert s3_server.credentials["aws_secret_access_key"] not in text.replace("access key", "")
+
+
+def test_storage_check_passes_and_leaves_nothing(s3_server):
+    output = StringIO()
+    call_command("storage_check", stdout=output)
+    lines = output.getvalue().splitlines()
+    assert lines[0].startswith("OK    STORAGES['default'], s3 ")
+    assert lines[0].endswith(": write, read, url fetched, delete")
+    assert all(line.startswith("OK") for line in lines)
+    assert s3_server.object_names() == []
+{%- if cookiecutter.private_media %}
+    assert s3_server.object_names(s3_server.PRIVATE_BUCKET) == []
+{%- endif %}
+
+
+@pytest.fixture(scope="module")
+def strict_server():
+    """An S3 server that checks credentials, with a key of its own."""
+    server = S3Server.start(check_credentials=True)
+    yield server
+    server.stop()
+
+
+SECRET = "Sup3rS3cretValue"
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("wrong key", "the access key is unknown to the service; check the key in DEFAULT_STORAGE_DSN"),
+        ("wrong secret", "the secret does not match the access key; check the secret in DEFAULT_STORAGE_DSN"),
+        ("missing bucket", "bucket missing-bucket does not exist at http://127.0.0.1:"),
+        ("wrong region", "bucket media is in region us-east-1, but DEFAULT_STORAGE_DSN says eu-west-1"),
+        ("endpoint down", "the endpoint http://127.0.0.1:{port} is unreachable"),
+    ],
+)
+def test_storage_check_explains_each_failure(strict_server, tmp_path, case, message):
+    port = free_port()
+    good_key = strict_server.credentials["aws_access_key_id"]
+    dsn = {
+        "wrong key": strict_server.dsn("media", key="AKIAWRONGKEY0000", secret=SECRET),
+        "wrong secret": strict_server.dsn("media", key=good_key, secret=SECRET),
+        "missing bucket": strict_server.dsn("missing-bucket"),
+        "wrong region": strict_server.dsn("media", region_name="eu-west-1"),
+        "endpoint down": f"s3://KEY:{SECRET}@media/?endpoint_url=http%3A%2F%2F127.0.0.1%3A{port}",
+    }[case]
+    environ = {"DEFAULT_STORAGE_DSN": dsn}
+{%- if cookiecutter.private_media %}
+    environ["PRIVATE_STORAGE_DSN"] = f"file://{tmp_path}/"  # fine: only the media storage is wrong
+{%- endif %}
+
+    result = storage_check(**environ)
+
+    assert result.returncode == 1
+    assert message.format(port=port) in result.stdout
+    assert "FAIL  STORAGES['default']" in result.stdout
+    assert "CommandError: 1 storage(s) failed: STORAGES['default']" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert strict_server.credentials["aws_secret_access_key"] not in result.stdout + result.stderr
+    assert strict_server.object_names("media") == []  # nothing written
+
+
+def test_storage_check_on_local_files_leaves_nothing(tmp_path):
+    result = storage_check(
+        DEFAULT_STORAGE_DSN=f"file://{tmp_path}/media/",
+{%- if cookiecutter.private_media %}
+        PRIVATE_STORAGE_DSN=f"file://{tmp_path}/private/",
+{%- endif %}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "url not fetched (a path this site serves)" in result.stdout
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    assert not (PROJECT / "media").exists()
+    assert os.listdir(tmp_path / "media") == []

@@ -1,0 +1,41 @@
+"""What each configured storage is, for people: every credential masked."""
+
+from django.core.files.storage import FileSystemStorage
+from storages.backends.s3 import S3Storage
+
+
+def mask(value: str | None) -> str:
+    """Enough of an access key to recognise it (its first four characters), never a secret."""
+    if not value:
+        return "not set (boto3's default credential chain)"
+    return f"{value[:4]}****" if len(value) > 8 else "****"
+
+
+def summarize(storage) -> dict[str, str]:
+    """The facts an operator asks about a storage, as label -> text."""
+    backend = f"{type(storage).__module__}.{type(storage).__qualname__}"
+    if isinstance(storage, S3Storage):
+        return {
+            "backend": backend,
+            "bucket": storage.bucket_name,
+            "endpoint": storage.endpoint_url or "AWS default for the region",
+            "region": storage.region_name or "not set",
+            "addressing": storage.addressing_style or "auto",
+            "signature": storage.signature_version or "s3v4",
+            "location": storage.location or "(bucket root)",
+            "url": _example_url(storage),
+            "acl": storage.default_acl or "none (the bucket's policy decides)",
+            "signed urls": f"yes, for {storage.querystring_expire} s" if storage.querystring_auth else "no",
+            "overwrite": "yes" if storage.file_overwrite else "no (a new name for each upload)",
+            "access key": mask(storage.access_key),
+            "secret": "****" if storage.secret_key else "not set",
+        }
+    if isinstance(storage, FileSystemStorage):
+        return {"backend": backend, "location": str(storage.location), "url": _example_url(storage)}
+    return {"backend": backend}
+
+
+def _example_url(storage) -> str:
+    url = storage.url("example.jpg")
+    # A signed URL carries the access key: show where it points, not the signature.
+    return url.split("?")[0] + ("?<signature>" if "?" in url else "")

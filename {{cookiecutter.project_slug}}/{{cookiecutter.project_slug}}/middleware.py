@@ -1,0 +1,24 @@
+"""A storage outage gets a clean 503 page and one log line, not a 500 with a traceback."""
+
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
+
+
+class StorageErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG or not isinstance(exception, BotoCoreError | ClientError):
+            return None  # Django's own handling: the debug page, or a 500 for other errors
+        # botocore's messages name the endpoint, bucket and key, never credentials.
+        logger.error("Media storage failed during %s %s: %s", request.method, request.path, exception)
+        return render(request, "503.html", status=503)
