@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,64 @@ def bake(cookies_session):
         return baked[key]
 
     return bake
+
+
+# Upgrades: the template as a real git repository with two versions, and real git and cruft.
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+NOT_TEMPLATE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "test-artifacts"
+)
+
+
+def user_run(args: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    """Run a command as a user would, but with a fresh HOME: no ~/.gitconfig, no ~/.cookiecutterrc."""
+    return run([str(arg) for arg in args], cwd, HOME=str(home), **GIT_IDENTITY)
+
+
+def git(cwd: Path, home: Path, *args: str) -> str:
+    result = user_run(["git", *args], cwd, home)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root (but .git and caches), by relative path: two trees compare with ==."""
+    files = (path for path in root.rglob("*") if path.is_file())
+    kept = (path for path in files if not {".git", "__pycache__"} & set(path.relative_to(root).parts))
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(kept)}
+
+
+@pytest.fixture(scope="session")
+def user_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory, user_home) -> Path:
+    """This checkout as a git repository tagged v1.0.0, then a version 2.0.0 (tagged, the newest)
+    that appends a setting at the end of settings.py and adds docs/deploy.md."""
+    repo = tmp_path_factory.mktemp("template") / "repo"
+    shutil.copytree(TEMPLATE, repo, ignore=NOT_TEMPLATE)
+    git(repo, user_home, "init", "--quiet", "--initial-branch=main")
+
+    def release(version: str) -> None:
+        context = json.loads((repo / "cookiecutter.json").read_text())
+        context["_template_version"] = version
+        (repo / "cookiecutter.json").write_text(json.dumps(context, indent=2, ensure_ascii=False) + "\n")
+        git(repo, user_home, "add", "--all")
+        git(repo, user_home, "commit", "--quiet", "--message", f"Release {version}")
+        git(repo, user_home, "tag", f"v{version}")
+
+    release("1.0.0")
+    project = repo / "{{cookiecutter.project_slug}}"
+    with (project / "{{cookiecutter.project_slug}}" / "settings.py").open("a") as settings:
+        settings.write("\n# Added in template 2.0.0.\nDATA_UPLOAD_MAX_NUMBER_FILES = 500\n")
+    (project / "docs").mkdir()
+    (project / "docs" / "deploy.md").write_text("# Deploying {{ cookiecutter.project_name }}\n")
+    release("2.0.0")
+    return repo
