@@ -72,7 +72,10 @@ def test_baked_project_tests_pass(bake, answers):
     project = bake(**answers)
     artifacts = str(ARTIFACTS / label(answers))
     result = run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, timeout=900, TEST_ARTIFACTS=artifacts
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        project,
+        timeout=900,
+        TEST_ARTIFACTS=artifacts,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert re.search(r"\d+ passed", result.stdout)
