@@ -12,6 +12,7 @@ It prints figures and whether the targets are met; it asserts nothing.
 
 import argparse
 import gc
+import importlib
 import mimetypes
 import os
 import re
@@ -74,7 +75,7 @@ def set_up_django(project: Path, server):
     os.environ["DJANGO_SETTINGS_MODULE"] = f"{slug}.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     django.setup()
-    return __import__(f"{slug}.staging", fromlist=["staging_area"])
+    return importlib.import_module(f"{slug}.staging")
 
 
 def run(args, staging, server, credentials: dict, scratch: Path) -> None:
@@ -108,8 +109,8 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
             list(pool.map(put, files))
 
-    # The objects storage.save() and staging_area() write carry an ACL and a content type; moto takes
-    # longer over those, so the like-for-like baseline sends them too (the bare one is shown as well).
+    # storage.save() and staging_area() send an ACL and a content type with every object: the
+    # like-for-like baseline sends them too (the bare one is shown as well).
     same_objects = {"ContentType": mimetypes.guess_type(files[0].name)[0] or storage.default_content_type}
     if storage.default_acl:
         same_objects["ACL"] = storage.default_acl
@@ -129,8 +130,9 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
             started = time.perf_counter()
             method(f"run-{repetition}-{number}")
             times[name].append(time.perf_counter() - started)
-            if len(server.keys()) != args.files:
-                raise SystemExit(f"{name} stored {len(server.keys())} files, not {args.files}")
+            stored = len(server.keys())
+            if stored != args.files:
+                raise SystemExit(f"{name} stored {stored} files, not {args.files}")
     median = {name: statistics.median(values) for name, values in times.items()}
 
     server.reset()
