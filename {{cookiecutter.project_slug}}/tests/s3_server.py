@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from urllib.parse import quote, urlencode
 
 import boto3
 import pytest
+
+FAULTY_SERVER = Path(__file__).with_name("faulty_s3_server.py")
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 # For a server that checks credentials: moto lets this many requests through unsigned (to create the user).
@@ -37,7 +40,7 @@ class S3Server:
         environ = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)} if check_credentials else None
         log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            cls.command(port),
             stdout=log,
             stderr=subprocess.STDOUT,
             env=environ,
@@ -67,6 +70,10 @@ class S3Server:
             "aws_access_key_id": key["AccessKeyId"],
             "aws_secret_access_key": key["SecretAccessKey"],
         }
+
+    @classmethod
+    def command(cls, port: int) -> list[str]:
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
 
     def is_up(self) -> bool:
         try:
@@ -109,6 +116,42 @@ class S3Server:
             self.process.wait()
         if not keep_log:
             Path(self.log_path).unlink(missing_ok=True)
+
+
+class FaultyS3Server(S3Server):
+    """The same S3 server behind a fault injector (tests/faulty_s3_server.py): errors, delays, a crash."""
+
+    @classmethod
+    def command(cls, port: int) -> list[str]:
+        return [sys.executable, str(FAULTY_SERVER), str(port)]
+
+    def reset(self) -> None:
+        self._control("reset")
+        super().reset()
+
+    def fail(self, path: str, *, times: int | None = None, status: int = 500, code: str = "InternalError") -> None:
+        """Answer PUTs whose path ("/bucket/key") matches the regex with an S3 error (the first `times` per path)."""
+        self._control("fail", {"method": "PUT", "path": path, "times": times, "status": status, "code": code})
+
+    def slow_down(self, path: str, seconds: float) -> None:
+        self._control("slow", {"method": "PUT", "path": path, "seconds": seconds})
+
+    def die_after(self, count: int, path: str = "") -> None:
+        """Exit while answering the `count`-th matching PUT (after moto stored it)."""
+        self._control("die-after", {"method": "PUT", "path": path, "count": count})
+
+    def stats(self) -> dict:
+        return self._control("stats", method="GET")
+
+    def puts(self, path: str) -> list[int]:
+        """The status of every PUT whose path matches the regex, in order."""
+        return [status for method, put, status in self.stats()["requests"] if method == "PUT" and re.search(path, put)]
+
+    def _control(self, command: str, rule: dict | None = None, method: str = "POST") -> dict:
+        data = json.dumps(rule).encode() if rule is not None else None
+        request = urllib.request.Request(f"{self.url}/fault-api/{command}", data=data, method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
 
 
 def free_port() -> int:

@@ -40,10 +40,11 @@ def manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
 
 
 def settings_in(**environ: str) -> dict:
+    # An S3 storage's OPTIONS hold a botocore Config (its client_config), which JSON shows by repr().
     code = (
         "import json; from django.conf import settings as s; "
         "print(json.dumps({'DEBUG': s.DEBUG, 'STORAGES': s.STORAGES, 'MEDIA_URL': s.MEDIA_URL, "
-        "'MEDIA_ROOT': str(s.MEDIA_ROOT), 'DATABASE': s.DATABASES['default']['ENGINE']}))"
+        "'MEDIA_ROOT': str(s.MEDIA_ROOT), 'DATABASE': s.DATABASES['default']['ENGINE']}, default=repr))"
     )
     result = manage("shell", "--no-imports", "-c", code, **environ)
     assert result.returncode == 0, result.stderr

@@ -185,6 +185,17 @@ def test_media_url_agrees_with_storage_url(dsn):
     assert storage.url("photos/cat 1.jpg") == config.media_url + "photos/cat%201.jpg"
 
 
+@pytest.mark.parametrize("dsn", S3_DSNS)
+def test_storage_client_keeps_addressing_and_signature_and_retries_transient_errors(dsn):
+    from storages.backends.s3 import S3Storage
+
+    config = parse_storage_dsn(dsn, default_region="eu-central-1")
+    client = S3Storage(**config.storages_entry()["OPTIONS"]).connection.meta.client
+    assert client.meta.config.retries["mode"] == "standard"
+    assert client.meta.config.s3["addressing_style"] == config.addressing_style
+    assert client.meta.config.signature_version == (config.signature_version or "s3v4")  # botocore's default
+
+
 def test_platform_defaults_public_unsigned_no_overwrite():
     options = parse_storage_dsn("s3://KEY:abc%2Bdef@bucket.s3-eu-central-1.amazonaws.com/").storages_entry()["OPTIONS"]
     assert options["access_key"] == "KEY"

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from botocore.config import Config
+
 S3_BACKEND = f"{__package__}.backends.S3MediaStorage"
 LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 
@@ -46,8 +48,22 @@ class S3Config:
         }
         return {key: value for key, value in options.items() if value is not None}
 
+    def client_config(self) -> Config:
+        """The botocore settings of the storage's client.
+
+        django-storages builds this from addressing_style and signature_version only when no
+        client_config is given, so both are repeated here. botocore's standard retry mode retries
+        throttling, transient 5xx answers and dropped connections with exponential backoff and a
+        retry quota; the staging utility relies on it.
+        """
+        return Config(
+            s3={"addressing_style": self.addressing_style},
+            signature_version=self.signature_version,
+            retries={"mode": "standard"},
+        )
+
     def storages_entry(self) -> dict:
-        return {"BACKEND": S3_BACKEND, "OPTIONS": self.options()}
+        return {"BACKEND": S3_BACKEND, "OPTIONS": {**self.options(), "client_config": self.client_config()}}
 
     @property
     def media_url(self) -> str:

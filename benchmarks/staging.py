@@ -1,0 +1,225 @@
+"""Benchmark the generated project's staging utility against an S3 server (moto) in a separate process.
+
+    python benchmarks/staging.py                       # full size: 200 x 50 KB, one 300 MB file
+    python benchmarks/staging.py --files 20 --large-mb 5 --repeat 1   # a quick check
+
+Bakes the template into a temporary folder (or uses --project), starts moto on 127.0.0.1 with the
+baked project's tests/s3_server.py, and prints, measured side by side in one run: publishing small
+files with a sequential storage.save() loop, with staging_area(), and with raw boto3 put_object on
+the same number of threads; the two ratios; and the peak memory growth of publishing one large file.
+It prints figures and whether the targets are met; it asserts nothing.
+"""
+
+import argparse
+import gc
+import importlib
+import mimetypes
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+TARGET_SPEEDUP = 3.0  # staging_area() at least this much faster than the sequential loop
+TARGET_OVERHEAD = 1.15  # ... and taking at most this much of raw boto3's time
+TARGET_MEMORY_MB = 50  # peak memory growth while publishing the large file
+SEQUENTIAL = "sequential storage.save() loop"
+STAGING = "staging_area()"
+RAW_SAME = "raw boto3 put_object, {workers} threads, same ACL and type"
+RAW_BARE = "raw boto3 put_object, {workers} threads, bare"
+
+
+def main() -> None:
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="staging-benchmark-") as scratch:
+        scratch = Path(scratch)
+        project = args.project or bake(scratch)
+        sys.path.insert(0, str(project))
+        from tests.s3_server import CREDENTIALS, S3Server  # the baked project's own test server
+
+        server = S3Server.start()
+        try:
+            staging = set_up_django(project, server)
+            run(args, staging, server, CREDENTIALS, scratch)
+        finally:
+            server.stop()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=200, help="number of small files (default 200)")
+    parser.add_argument("--size-kb", type=int, default=50, help="size of each small file in KB (default 50)")
+    parser.add_argument("--workers", type=int, default=10, help="threads for staging_area() and raw boto3")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each method; the median is shown")
+    parser.add_argument("--large-mb", type=int, default=300, help="size of the large file in MB (default 300)")
+    parser.add_argument("--project", type=Path, help="an already baked project (default: bake the template)")
+    return parser.parse_args()
+
+
+def bake(scratch: Path) -> Path:
+    from cookiecutter.main import cookiecutter
+
+    return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(scratch / "baked")))
+
+
+def set_up_django(project: Path, server):
+    import django
+
+    slug = project.name
+    os.environ["DEFAULT_STORAGE_DSN"] = server.dsn(server.MEDIA_BUCKET)
+    os.environ["DJANGO_SETTINGS_MODULE"] = f"{slug}.settings"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    django.setup()
+    return importlib.import_module(f"{slug}.staging")
+
+
+def run(args, staging, server, credentials: dict, scratch: Path) -> None:
+    import boto3
+    from django.core.files import File
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    sources = scratch / "small"
+    sources.mkdir()
+    for n in range(args.files):
+        (sources / f"{n:04}.bin").write_bytes(os.urandom(args.size_kb * 1024))
+    files = sorted(sources.iterdir())
+    raw_client = boto3.client("s3", endpoint_url=server.url, **credentials)
+
+    def sequential(prefix: str) -> None:
+        for path in files:
+            with path.open("rb") as content:
+                storage.save(f"{prefix}/{path.name}", File(content))
+
+    def staged(prefix: str) -> None:
+        with staging.staging_area(prefix, workers=args.workers) as area:
+            for path in files:
+                os.link(path, area.path / path.name)  # the files are "made" in the area; linking costs ~nothing
+
+    def raw(prefix: str, **extra) -> None:
+        def put(path: Path) -> None:
+            with path.open("rb") as body:
+                raw_client.put_object(Bucket=server.MEDIA_BUCKET, Key=f"{prefix}/{path.name}", Body=body, **extra)
+
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:
+            list(pool.map(put, files))
+
+    # storage.save() and staging_area() send an ACL and a content type with every object: the
+    # like-for-like baseline sends them too (the bare one is shown as well).
+    same_objects = {"ContentType": mimetypes.guess_type(files[0].name)[0] or storage.default_content_type}
+    if storage.default_acl:
+        same_objects["ACL"] = storage.default_acl
+    methods = {
+        SEQUENTIAL: sequential,
+        STAGING: staged,
+        RAW_SAME: lambda prefix: raw(prefix, **same_objects),
+        RAW_BARE: raw,
+    }
+    for name, method in methods.items():  # warm up: connections, imports, moto's first-request costs
+        method(f"warm-up-{len(name)}")
+    times = {name: [] for name in methods}
+    for repetition in range(args.repeat):  # interleaved, so that drift hits every method alike
+        for number, (name, method) in enumerate(methods.items()):
+            server.reset()
+            gc.collect()  # the same clean start for every method: no collection left over from the previous one
+            started = time.perf_counter()
+            method(f"run-{repetition}-{number}")
+            times[name].append(time.perf_counter() - started)
+            stored = len(server.object_names())
+            if stored != args.files:
+                raise SystemExit(f"{name} stored {stored} files, not {args.files}")
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    server.reset()
+    large_seconds, large_growth = publish_large_file(staging, scratch, args.large_mb)
+
+    speedup = median[SEQUENTIAL] / median[STAGING]
+    ceiling = median[SEQUENTIAL] / median[RAW_SAME]
+    overhead = median[STAGING] / median[RAW_SAME]
+    print(
+        f"Staging benchmark: moto S3 server in a separate process on 127.0.0.1, {os.cpu_count()} CPUs, "
+        f"{args.workers} workers, median of {args.repeat} runs"
+    )
+    print()
+    labels = {name: name.format(workers=args.workers) for name in median}
+    width = max(map(len, labels.values())) + 2
+    print(f"{f'Publishing {args.files} files of {args.size_kb} KB':<{width + 2}}{'seconds':>9}{'files/s':>10}")
+    for name, seconds in median.items():
+        print(f"  {labels[name]:<{width}}{seconds:>9.2f}{args.files / seconds:>10.0f}")
+    print()
+    print(
+        f"staging_area() vs sequential loop: {speedup:.2f}x faster ({verdict(speedup >= TARGET_SPEEDUP)} target: "
+        f"at least {TARGET_SPEEDUP:g}x; raw boto3 on this server: {ceiling:.2f}x)"
+    )
+    print(
+        f"staging_area() vs raw boto3:       {overhead:.2f}x the time ({verdict(overhead <= TARGET_OVERHEAD)} "
+        f"target: at most {TARGET_OVERHEAD:g}x; vs the bare put_object: {median[STAGING] / median[RAW_BARE]:.2f}x)"
+    )
+    print(
+        f"One {args.large_mb} MB file with staging_area(): {large_seconds:.1f} s, peak memory growth "
+        f"{large_growth:.1f} MB ({verdict(large_growth < TARGET_MEMORY_MB)} target: under {TARGET_MEMORY_MB} MB)"
+    )
+
+
+def publish_large_file(staging, scratch: Path, size_mb: int) -> tuple[float, float]:
+    large = scratch / "large.bin"
+    with large.open("wb") as out:
+        for _ in range(size_mb):
+            out.write(os.urandom(1024 * 1024))
+    with PeakMemory() as peak:
+        started = time.perf_counter()
+        with staging.staging_area("large") as area:
+            os.link(large, area.path / large.name)
+        seconds = time.perf_counter() - started
+    large.unlink()
+    return seconds, peak.growth_mb
+
+
+class PeakMemory:
+    """Peak growth of this process's resident memory (RSS) while the block runs.
+
+    Reads the kernel's high-water mark (VmHWM), reset on entry through /proc/self/clear_refs;
+    where that is not allowed, samples VmRSS every 5 ms on a thread instead.
+    """
+
+    def __enter__(self):
+        self.start = _status_kb("VmRSS")
+        self.sampled = self.start
+        try:
+            Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+            self.sampler = None
+        except OSError:
+            self.stop = threading.Event()
+            self.sampler = threading.Thread(target=self._sample, daemon=True)
+            self.sampler.start()
+        return self
+
+    def _sample(self):
+        while not self.stop.wait(0.005):
+            self.sampled = max(self.sampled, _status_kb("VmRSS"))
+
+    def __exit__(self, *exc):
+        if self.sampler is None:
+            peak = _status_kb("VmHWM")
+        else:
+            self.stop.set()
+            self.sampler.join()
+            peak = self.sampled
+        self.growth_mb = max(0, peak - self.start) / 1024
+
+
+def _status_kb(field: str) -> int:
+    return int(re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
+
+
+def verdict(met: bool) -> str:
+    return "meets the" if met else "MISSES the"
+
+
+if __name__ == "__main__":
+    main()

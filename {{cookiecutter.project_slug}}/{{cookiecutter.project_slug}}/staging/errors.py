@@ -1,0 +1,72 @@
+"""StagingError, and how the failure of one file is described (never with a credential in it)."""
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from botocore.exceptions import ClientError
+
+SHOWN = 10  # failures listed in the message; all of them are in the attributes
+
+
+class StagingError(Exception):
+    """Nothing was published (or what was written is removed again); the local files are kept.
+
+    Attributes: ``failures`` (name -> why), ``kept_in`` (the local folder with the files, or None)
+    and ``left_behind`` (names this publish wrote but could not remove -> why).
+    """
+
+    def __init__(
+        self,
+        summary: str,
+        failures: Mapping[str, str] | None = None,
+        *,
+        kept_in: Path | None = None,
+        left_behind: Mapping[str, str] | None = None,
+    ):
+        self.summary = summary
+        self.failures = dict(failures or {})
+        self.kept_in = kept_in
+        self.left_behind = dict(left_behind or {})
+        lines = [summary, *_listed(self.failures)]
+        if self.left_behind:
+            lines.append(
+                f"{len(self.left_behind)} files this publish wrote (or may have written) could not be removed or "
+                "put back; check them in the storage (delete them, or publish again with overwrite=True):"
+            )
+            lines += _listed(self.left_behind)
+        if kept_in is not None:
+            lines.append(f"The local files are kept in {kept_in}: fix the cause, then publish them again.")
+        super().__init__("\n".join(lines))
+
+
+def describe(error: BaseException | str, secrets: Iterable[str] = ()) -> str:
+    """One line saying why a transfer failed, with any credential blanked out."""
+    if isinstance(error, str):
+        text = error
+    elif is_not_found(error):
+        text = "not found in the storage"
+    elif isinstance(error, ClientError):
+        text = str(error)  # names the S3 error code, the operation and how many retries were made
+    else:
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def is_not_found(error: BaseException) -> bool:
+    if isinstance(error, FileNotFoundError):
+        return True
+    if isinstance(error, ClientError):
+        response = error.response
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status == 404 or response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+    return False
+
+
+def _listed(reasons: Mapping[str, str]) -> list[str]:
+    names = sorted(reasons)
+    lines = [f"  {name}: {reasons[name]}" for name in names[:SHOWN]]
+    if len(names) > SHOWN:
+        lines.append(f"  ... and {len(names) - SHOWN} more (all are in the exception's attributes)")
+    return lines

@@ -1,0 +1,61 @@
+"""The names the staging utility accepts: they stay inside their prefix and are never changed."""
+
+import os
+from pathlib import Path, PurePath
+
+from django.core.exceptions import SuspiciousFileOperation
+
+
+def clean_prefix(prefix: str | PurePath) -> str:
+    """The prefix as a storage folder name: "" for the storage's root, else "a/b" (a trailing "/" is fine)."""
+    text = str(prefix)
+    if text.startswith("/"):
+        raise SuspiciousFileOperation(
+            f"The prefix {text!r} is absolute: give a folder inside the storage, such as 'reports/2026'."
+        )
+    text = text.removesuffix("/")
+    return _checked(text, "prefix") if text else ""
+
+
+def storage_name(name: str | PurePath) -> str:
+    """A file's name in the storage (as FileField.name holds it), checked."""
+    text = str(name)
+    if not text:
+        raise SuspiciousFileOperation("An empty name was given: name a file of the storage, such as 'photos/cat.jpg'.")
+    if text.startswith("/"):
+        raise SuspiciousFileOperation(
+            f"The name {text!r} is absolute: give it relative to the storage, such as 'photos/cat.jpg'."
+        )
+    return _checked(text, "name")
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """The name of a local file under root, as it will appear after the prefix ("folder/file.txt")."""
+    return _checked(path.relative_to(root).as_posix(), "file")
+
+
+def join(prefix: str, relative: str) -> str:
+    return f"{prefix}/{relative}" if prefix else relative
+
+
+def _checked(text: str, what: str) -> str:
+    if "\\" in text:
+        raise SuspiciousFileOperation(
+            f"The {what} {text!r} contains a backslash: storages would read it as a folder separator; "
+            "use '/' between folders and rename the file."
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(text).decode("utf-8", errors="replace")
+        raise SuspiciousFileOperation(f"The {what} {shown!r} is not valid UTF-8: rename it.") from None
+    for part in text.split("/"):
+        if part == "..":
+            raise SuspiciousFileOperation(
+                f"The {what} {text!r} leaves its folder: '..' is not allowed, names must stay inside the prefix."
+            )
+        if part in ("", "."):
+            raise SuspiciousFileOperation(
+                f"The {what} {text!r} has an empty or '.' part: write it like 'folder/file.txt'."
+            )
+    return text
