@@ -42,6 +42,11 @@ def production_environ(tmp_path, **environ) -> dict:
     )
 
 
+def shell(code: str, environ: dict, folder) -> str:
+    """Run Python in the site's environment, as a process of the instance working in `folder`."""
+    return manage("shell", "--no-imports", "-c", code, environ=environ, cwd=folder).stdout.strip()
+
+
 def image_size(url: str) -> tuple[int, int]:
     response = requests.get(url, timeout=10)
     response.raise_for_status()
@@ -102,6 +107,19 @@ def test_two_instances_share_media_and_database(s3_server, postgres, tmp_path):
 {%- endif %}
 
     assert thumbnail_url.split(f"/{s3_server.MEDIA_BUCKET}/", 1)[1] in s3_server.object_names()
+
+    # Files made and published with the staging utility on B can be read on A.
+    publish_on_b = (
+        "from {{ cookiecutter.project_slug }}.staging import staging_area\n"
+        "with staging_area('reports/2026') as area:\n"
+        "    (area.path / 'summary.txt').write_text('made on B')\n"
+        "print(area.published['summary.txt'])"
+    )
+    name = shell(publish_on_b, environ, folders[1])
+    assert name == "reports/2026/summary.txt"
+    read_on_a = f"from django.core.files.storage import default_storage as s; print(s.open({name!r}).read())"
+    assert shell(read_on_a, environ, folders[0]) == "b'made on B'"
+
     for folder in folders:
         assert list((folder / "media").iterdir()) == []
     assert not (PROJECT / "media").exists()
