@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .s3_server import free_port
+from .processes import free_port, stop_process
 
 PROJECT = Path(__file__).resolve().parent.parent
 ADMIN_USER = {"username": "admin", "password": "a-test-only-password-1234"}
@@ -104,12 +104,7 @@ class DjangoServer:
         return True
 
     def __exit__(self, *exc_info) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout=20)
         self.log.seek(0)
         self.output = self.log.read()
         self.log.close()

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .s3_server import free_port
+from .processes import free_port
 
 
 def find_bindir() -> Path | None:

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,8 @@ from urllib.parse import quote, urlencode
 
 import boto3
 import pytest
+
+from .processes import free_port, stop_process
 
 FAULTY_SERVER = Path(__file__).with_name("faulty_s3_server.py")
 
@@ -108,12 +109,7 @@ class S3Server:
         return f"s3://{key}:{secret}@{bucket}/?{query}"
 
     def stop(self, keep_log: bool = False) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         if not keep_log:
             Path(self.log_path).unlink(missing_ok=True)
 
@@ -152,9 +148,3 @@ class FaultyS3Server(S3Server):
         request = urllib.request.Request(f"{self.url}/fault-api/{command}", data=data, method=method)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -12,7 +12,7 @@ from .django_server import PROJECT, DjangoServer, manage, prepare_database, proj
 from .http_client import AdminSession
 from .images import JPEG
 from .postgres_server import PostgresServer, find_bindir
-from .s3_server import free_port
+from .processes import free_port
 
 SECRET = "Sup3rS3cretValue"
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from .django_server import PROJECT, project_environ
-from .s3_server import S3Server, free_port
+from .processes import free_port
+from .s3_server import S3Server
 
 
 def storage_check(**environ: str) -> subprocess.CompletedProcess:
