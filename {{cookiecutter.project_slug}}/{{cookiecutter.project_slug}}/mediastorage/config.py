@@ -43,7 +43,7 @@ class S3Config:
             "url_protocol": self.url_protocol,
             "default_acl": self.acl,
             "querystring_auth": self.signed_urls,
-            # Two uploads with the same name get two files, never one silently replacing the other.
+            # Off unless asked (with_overwrite): two uploads of photo.jpg make two files, not one.
             "file_overwrite": self.overwrite,
         }
         return {key: value for key, value in options.items() if value is not None}
