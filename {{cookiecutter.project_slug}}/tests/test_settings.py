@@ -105,6 +105,7 @@ def test_check_warns_when_media_leaves_the_project_region():
     assert result.returncode == 0
     assert "storage.W001" in result.stderr
     assert f"region {other_region}, but this project was generated for {{ cookiecutter.region }}" in result.stderr
+    assert result.stderr.count("storage.W001") == 1  # one warning per variable, not per storage using it
     assert SECRET not in result.stderr
 
 

@@ -263,6 +263,7 @@ BAD_DSNS = {
     f"gs://KEY:{SECRET}@bucket/": "unknown scheme 'gs'",
     f"s3://KEY:{SECRET}@s3.eu-central-1.amazonaws.com/": "no bucket name",
     f"s3://KEY:{SECRET}@sos-ch-dk-2.exo.io/": "no bucket name",
+    f"s3://KEY:{SECRET}@media.example.com/": "cannot tell the bucket from the endpoint in host 'media.example.com'",
     f"s3://KEY:{SECRET}%zz@bucket.s3.amazonaws.com/": "bad percent-encoding in the secret",
     f"s3://KEY:{SECRET}%FF@bucket.s3.amazonaws.com/": "not valid percent-encoded UTF-8",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?colour=blue": "unknown parameter colour",

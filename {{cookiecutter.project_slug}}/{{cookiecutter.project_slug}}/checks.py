@@ -19,27 +19,30 @@ from .mediastorage.inventory import configured_storages, describe, place
 @checks.register(checks.Tags.compatibility)
 def check_storage_region(app_configs, **kwargs):
     """Media must stay in the region the project was generated for (data residency)."""
-    warnings = []
-    for alias, storage in settings.STORAGES.items():
-        region = storage.get("OPTIONS", {}).get("region_name")
+    regions = {}  # one warning per variable, naming the first storage it configures
+    for name, storage, variable in configured_storages():
+        region = getattr(storage, "region_name", None)
         if region and region != settings.STORAGE_REGION:
-            warnings.append(
-                checks.Warning(
-                    f"STORAGES[{alias!r}] stores files in region {region}, but this project was generated "
-                    f"for {settings.STORAGE_REGION}.",
-                    hint="Point the storage DSN at a bucket in the project's region, or regenerate the "
-                    "project for the region you really use.",
-                    id="storage.W001",
-                )
-            )
-    return warnings
+            regions.setdefault(variable, (name, region))
+    return [
+        checks.Warning(
+            f"{name} stores files in region {region}, but this project was generated for {settings.STORAGE_REGION}.",
+            hint=f"Point {variable} at a bucket in the project's region, or regenerate the project for the "
+            "region you really use.",
+            id="storage.W001",
+        )
+        for variable, (name, region) in regions.items()
+    ]
 {%- endif %}
 
 
 @checks.register(checks.Tags.compatibility, deploy=True)
 def check_media_not_on_local_disk(app_configs, **kwargs):
     """With several instances, each one's local disk is private: media there is lost or missing."""
-    local = {variable: name for name, storage, variable in configured_storages() if place(storage)[0] == "local"}
+    local = {}  # one warning per variable, naming the first storage it configures
+    for name, storage, variable in configured_storages():
+        if place(storage)[0] == "local":
+            local.setdefault(variable, name)
     return [
         checks.Warning(
             f"{name} keeps files on this instance's local disk.",

@@ -130,6 +130,13 @@ def _s3(variable, parts, params, default_region, private) -> S3Config:
         bucket, endpoint = host, endpoint_for_region(default_region)
     else:
         bucket, endpoint = split_host(host) or split_generic_host(host)
+        if not bucket and endpoint.provider == "s3":
+            raise StorageDSNError(
+                variable,
+                f"cannot tell the bucket from the endpoint in host '{host}'; give the bucket alone as host, "
+                "and the endpoint as endpoint_url",
+                ENDPOINT_FORM,
+            )
     return s3_config(
         variable,
         bucket=bucket,
