@@ -1,16 +1,41 @@
 """Remove the files of the options not chosen: cookiecutter renders every file of the template.
+Then, for a project made with plain cookiecutter, record the template commit it was rendered from.
 
-Idempotent (a file already gone is fine), offline, and writes nothing.
+Idempotent (a file already gone is fine), offline, and writes only the commit file.
 """
 
 import shutil
+import subprocess
 from pathlib import Path
 
 SLUG = "{{ cookiecutter.project_slug }}"
 USE_FILER = "{{ cookiecutter.use_filer }}" == "True"
+# Plain cookiecutter sets _repo_dir (its clone of a URL, or the local template folder); cruft does
+# not, and records the commit in .cruft.json itself.
+REPO_DIR = r"{{ cookiecutter.get('_repo_dir', '') }}"
+COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade --link
 
 FILER_ONLY = [f"{SLUG}/mediastorage/filer.py", "tests/test_filer.py"]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
+
+
+def template_commit(repo_dir: str) -> str | None:
+    """The commit that was rendered, when the template folder is a git checkout of its own with no
+    uncommitted change (its contents are then that commit's); None for a zip, a plain folder, a
+    folder inside another repository, a dirty checkout, or no git."""
+
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(["git", *args], cwd=repo_dir, capture_output=True, text=True)
+        except OSError:
+            return None
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != Path(repo_dir).resolve() or git("status", "--porcelain") != "":
+        return None
+    return git("rev-parse", "--verify", "HEAD")
+
 
 for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
     path = Path(relative)
@@ -18,3 +43,6 @@ for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+if REPO_DIR and (commit := template_commit(REPO_DIR)):
+    COMMIT_FILE.write_text(commit + "\n")
