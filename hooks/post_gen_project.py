@@ -4,6 +4,7 @@ Then, for a project made with plain cookiecutter, record the template commit it 
 Idempotent (a file already gone is fine), offline, and writes only the commit file.
 """
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +20,16 @@ FILER_ONLY = [f"{SLUG}/mediastorage/filer.py", "tests/test_filer.py"]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
 
 
-def template_commit(repo_dir: str) -> str | None:
+def template_folder(repo_dir: str) -> Path | None:
+    """The template folder as an absolute path. A local template given as a relative path is relative
+    to where cookiecutter started, which this hook (run inside the new project) knows only from the
+    shell's PWD; without it, None."""
+    if Path(repo_dir).is_absolute():
+        return Path(repo_dir)
+    return Path(os.environ["PWD"], repo_dir) if os.environ.get("PWD") else None
+
+
+def template_commit(repo_dir: Path) -> str | None:
     """The commit that was rendered, when the template folder is a git checkout of its own with no
     uncommitted change (its contents are then that commit's); None for a zip, a plain folder, a
     folder inside another repository, a dirty checkout, or no git."""
@@ -32,7 +42,7 @@ def template_commit(repo_dir: str) -> str | None:
         return result.stdout.strip() if result.returncode == 0 else None
 
     top = git("rev-parse", "--show-toplevel")
-    if top is None or Path(top).resolve() != Path(repo_dir).resolve() or git("status", "--porcelain") != "":
+    if top is None or Path(top).resolve() != repo_dir.resolve() or git("status", "--porcelain") != "":
         return None
     return git("rev-parse", "--verify", "HEAD")
 
@@ -44,5 +54,5 @@ for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
     else:
         path.unlink(missing_ok=True)
 
-if REPO_DIR and (commit := template_commit(REPO_DIR)):
+if REPO_DIR and (folder := template_folder(REPO_DIR)) and folder.is_dir() and (commit := template_commit(folder)):
     COMMIT_FILE.write_text(commit + "\n")
