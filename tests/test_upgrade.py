@@ -364,4 +364,3 @@ def test_every_failure_is_one_line_naming_the_cause_and_the_fix(made, template_r
     assert result.stderr.startswith("bin/upgrade: ") and result.stderr.count("\n") == 1, result.stderr
     assert all(word in result.stderr for word in words), result.stderr
     assert tree(project) == before
-    print("\nMSG", case, result.stderr)
