@@ -250,6 +250,12 @@ def rewrite(name: str, text: str):
     return setup
 
 
+def no_answers_file(project, repo, tmp, home):
+    (project / ".cookiecutter-answers.json").unlink()
+    commit(project, home, "Lose the answers")
+    return ["--link", str(repo)]
+
+
 def shallow_template(project, repo, tmp, home):
     git(tmp, home, "clone", "--quiet", "--depth", "1", f"file://{repo}", "shallow")
     return ["--link", str(tmp / "shallow")]
@@ -328,6 +334,7 @@ FAILURES = {
         2,
         ["lacks template_version", "restore it"],
     ),
+    "answers-file-missing": ("plain", no_answers_file, 2, ["answers are unknown", "link by hand with `cruft link`"]),
     "corrupt-cruft-file": ("cruft", rewrite(".cruft.json", "{"), 2, [".cruft.json cannot be read", "restore it"]),
     "version-not-in-template": ("plain", bogus_version, 2, ["version 9.9.9", "--link TEMPLATE_URL --from COMMIT"]),
     "recorded-commit-not-in-template": (
