@@ -241,11 +241,12 @@ def made(template_repo, template_commits, user_home, tmp_path_factory) -> dict[s
     return {"plain": plain, "cruft": crufted}
 
 
+# Each setup changes the copied project (committing) and returns bin/upgrade's arguments and environment.
 def rewrite(name: str, text: str):
     def setup(project, repo, tmp, home):
         (project / name).write_text(text)
         commit(project, home, f"Change {name}")
-        return ["--link", str(repo)] if name != ".cruft.json" else []
+        return (["--link", str(repo)] if name != ".cruft.json" else []), {}
 
     return setup
 
@@ -253,51 +254,52 @@ def rewrite(name: str, text: str):
 def no_answers_file(project, repo, tmp, home):
     (project / ".cookiecutter-answers.json").unlink()
     commit(project, home, "Lose the answers")
-    return ["--link", str(repo)]
+    return ["--link", str(repo)], {}
 
 
 def shallow_template(project, repo, tmp, home):
     git(tmp, home, "clone", "--quiet", "--depth", "1", f"file://{repo}", "shallow")
-    return ["--link", str(tmp / "shallow")]
+    return ["--link", str(tmp / "shallow")], {}
 
 
 def moved_template(project, repo, tmp, home):
     state = json.loads((project / ".cruft.json").read_text())
     (project / ".cruft.json").write_text(json.dumps(state | {"template": str(tmp / "moved")}))
     commit(project, home, "Point at a template that is not there")
-    return []
+    return [], {}
 
 
 def no_git(project, repo, tmp, home):
     (tmp / "empty-path").mkdir()
-    return {"PATH": str(tmp / "empty-path")}
+    return [], {"PATH": str(tmp / "empty-path")}
 
 
 def folder(project, repo, tmp, home):
     (tmp / "folder").mkdir()
-    return ["--link", str(tmp / "folder")]
+    return ["--link", str(tmp / "folder")], {}
 
 
 def no_repository(project, repo, tmp, home):
     shutil.rmtree(project / ".git")
-    return []
+    return [], {}
 
 
 def bogus_version(project, repo, tmp, home):
     answers = project / ".cookiecutter-answers.json"
     answers.write_text(answers.read_text().replace('"1.0.0"', '"9.9.9"'))
     commit(project, home, "A version the template never had")
-    return ["--link", str(repo)]
+    return ["--link", str(repo)], {}
 
 
 def arguments(*args):
-    return lambda project, repo, tmp, home: [
-        arg.replace("{repo}", str(repo)).replace("{tmp}", str(tmp)) for arg in args
-    ]
+    return lambda project, repo, tmp, home: (
+        [arg.replace("{repo}", str(repo)).replace("{tmp}", str(tmp)) for arg in args],
+        {},
+    )
 
 
 FAILURES = {
-    # case: (project kind, setup -> bin/upgrade's arguments (or environment), exit code, words of the line)
+    # case: (project kind, setup, exit code, words of the line)
     "template-missing": ("plain", arguments("--link", "{tmp}/nowhere"), 2, ["cannot read the template", "git URL"]),
     "template-not-a-repository": ("plain", folder, 2, ["is a folder, not a git repository", "a clone of it"]),
     "template-shallow": ("plain", shallow_template, 2, ["is a shallow clone", "git fetch --unshallow"]),
@@ -357,12 +359,7 @@ def test_every_failure_is_one_line_naming_the_cause_and_the_fix(made, template_r
     kind, setup, code, words = FAILURES[case]
     project = tmp_path / "project"
     shutil.copytree(made[kind], project, symlinks=True)
-    arguments_or_environment = setup(project, template_repo, tmp_path, user_home)
-    args, environment = (
-        ([], arguments_or_environment)
-        if isinstance(arguments_or_environment, dict)
-        else (arguments_or_environment, {})
-    )
+    args, environment = setup(project, template_repo, tmp_path, user_home)
     before = tree(project)
 
     result = run([sys.executable, "bin/upgrade", *args], project, HOME=str(user_home), **environment)
