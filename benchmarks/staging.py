@@ -13,6 +13,7 @@ It prints figures and whether the targets are met; it asserts nothing.
 import argparse
 import gc
 import importlib
+import importlib.metadata
 import mimetypes
 import os
 import re
@@ -36,6 +37,11 @@ RAW_BARE = "raw boto3 put_object, {workers} threads, bare"
 
 def main() -> None:
     args = parse_args()
+    if missing := missing_packages():
+        sys.exit(
+            f"benchmarks/staging.py: {', '.join(missing)} not installed here: run `bin/venv requirements-dev.txt` "
+            "(bin/test does it; bin/generate installs only the generator), then run the benchmark again"
+        )
     with tempfile.TemporaryDirectory(prefix="staging-benchmark-") as scratch:
         scratch = Path(scratch)
         project = args.project or bake(scratch)
@@ -48,6 +54,24 @@ def main() -> None:
             run(args, staging, server, CREDENTIALS, scratch)
         finally:
             server.stop()
+
+
+def missing_packages() -> list[str]:
+    """The packages requirements-dev.txt pins (the generator and the baked project's) not installed."""
+    wanted, files = [], [TEMPLATE / "requirements-dev.txt"]
+    for requirements in files:
+        for line in requirements.read_text().splitlines():
+            if line.startswith("-r "):
+                files.append(requirements.parent / line.removeprefix("-r ").strip())
+            elif name := re.match(r"[A-Za-z0-9._-]+", line):
+                wanted.append(name[0])
+    missing = []
+    for name in wanted:
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,16 +1,51 @@
 """Remove the files of the options not chosen: cookiecutter renders every file of the template.
+Then, for a project made with plain cookiecutter, record the template commit it was rendered from.
 
-Idempotent (a file already gone is fine), offline, and writes nothing.
+Idempotent (a file already gone is fine), offline, and writes only the commit file.
 """
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 SLUG = "{{ cookiecutter.project_slug }}"
 USE_FILER = "{{ cookiecutter.use_filer }}" == "True"
+# Plain cookiecutter sets _repo_dir (its clone of a URL, or the local template folder); cruft does
+# not, and records the commit in .cruft.json itself.
+REPO_DIR = r"{{ cookiecutter.get('_repo_dir', '') }}"
+COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade --link
 
 FILER_ONLY = [f"{SLUG}/mediastorage/filer.py", "tests/test_filer.py"]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
+
+
+def template_folder(repo_dir: str) -> Path | None:
+    """The template folder as an absolute path. A local template given as a relative path is relative
+    to where cookiecutter started, which this hook (run inside the new project) knows only from the
+    shell's PWD; without it, None."""
+    if Path(repo_dir).is_absolute():
+        return Path(repo_dir)
+    return Path(os.environ["PWD"], repo_dir) if os.environ.get("PWD") else None
+
+
+def template_commit(repo_dir: Path) -> str | None:
+    """The commit that was rendered, when the template folder is a git checkout of its own with no
+    uncommitted change (its contents are then that commit's); None for a zip, a plain folder, a
+    folder inside another repository, a dirty checkout, or no git."""
+
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(["git", *args], cwd=repo_dir, capture_output=True, text=True)
+        except OSError:
+            return None
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != repo_dir.resolve() or git("status", "--porcelain") != "":
+        return None
+    return git("rev-parse", "--verify", "HEAD")
+
 
 for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
     path = Path(relative)
@@ -18,3 +53,6 @@ for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+if REPO_DIR and (folder := template_folder(REPO_DIR)) and folder.is_dir() and (commit := template_commit(folder)):
+    COMMIT_FILE.write_text(commit + "\n")

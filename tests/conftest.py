@@ -81,25 +81,41 @@ def user_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory, user_home) -> Path:
-    """This checkout as a git repository tagged v1.0.0, then a version 2.0.0 (tagged, the newest)
-    that appends a setting at the end of settings.py and adds docs/deploy.md."""
+    """This checkout as a git repository with no tags (a fresh clone has none), and this history:
+
+    Release 1.0.0                   sets _template_version to 1.0.0
+    Start 2.0.0-dev                 sets it to 2.0.0-dev
+    Add docs/deploy.md              (2.0.0-dev)
+    Append a setting                (2.0.0-dev) at the end of settings.py
+    Release 2.0.0                   sets it to 2.0.0: the newest
+    """
     repo = tmp_path_factory.mktemp("template") / "repo"
     shutil.copytree(TEMPLATE, repo, ignore=NOT_TEMPLATE)
     git(repo, user_home, "init", "--quiet", "--initial-branch=main")
 
-    def release(version: str) -> None:
-        context = json.loads((repo / "cookiecutter.json").read_text())
-        context["_template_version"] = version
-        (repo / "cookiecutter.json").write_text(json.dumps(context, indent=2, ensure_ascii=False) + "\n")
+    def commit(message: str, version: str | None = None) -> None:
+        if version:
+            context = json.loads((repo / "cookiecutter.json").read_text())
+            context["_template_version"] = version
+            (repo / "cookiecutter.json").write_text(json.dumps(context, indent=2, ensure_ascii=False) + "\n")
         git(repo, user_home, "add", "--all")
-        git(repo, user_home, "commit", "--quiet", "--message", f"Release {version}")
-        git(repo, user_home, "tag", f"v{version}")
+        git(repo, user_home, "commit", "--quiet", "--message", message)
 
-    release("1.0.0")
+    commit("Release 1.0.0", "1.0.0")
+    commit("Start 2.0.0-dev", "2.0.0-dev")
     project = repo / "{{cookiecutter.project_slug}}"
-    with (project / "{{cookiecutter.project_slug}}" / "settings.py").open("a") as settings:
-        settings.write("\n# Added in template 2.0.0.\nDATA_UPLOAD_MAX_NUMBER_FILES = 500\n")
     (project / "docs").mkdir()
     (project / "docs" / "deploy.md").write_text("# Deploying {{ cookiecutter.project_name }}\n")
-    release("2.0.0")
+    commit("Add docs/deploy.md")
+    with (project / "{{cookiecutter.project_slug}}" / "settings.py").open("a") as settings:
+        settings.write("\n# Added in template 2.0.0.\nDATA_UPLOAD_MAX_NUMBER_FILES = 500\n")
+    commit("Append a setting")
+    commit("Release 2.0.0", "2.0.0")
     return repo
+
+
+@pytest.fixture(scope="session")
+def template_commits(template_repo, user_home) -> dict[str, str]:
+    """The template_repo's commits by subject, e.g. template_commits["Release 1.0.0"]."""
+    log = git(template_repo, user_home, "log", "--format=%H %s")
+    return {subject: commit for commit, subject in (line.split(" ", 1) for line in log.splitlines())}

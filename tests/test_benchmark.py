@@ -4,6 +4,7 @@ The figures themselves are not checked (they depend on the machine); benchmarks/
 size gives the ones in the README."""
 
 import re
+import subprocess
 import sys
 
 from .conftest import TEMPLATE, run
@@ -19,3 +20,13 @@ def test_staging_benchmark_runs_and_reports_the_ratios(bake):
     assert re.search(r"staging_area\(\) vs sequential loop: \d+\.\d\dx faster", result.stdout)
     assert re.search(r"staging_area\(\) vs raw boto3: +\d+\.\d\dx the time", result.stdout)
     assert re.search(r"One 5 MB file with staging_area\(\): .* peak memory growth \d+\.\d MB", result.stdout)
+
+
+def test_without_the_test_packages_it_says_what_to_install(tmp_path):
+    """As after bin/generate alone, which installs only the generator: one line, no traceback."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp_path / "venv"], check=True)
+    result = run([str(tmp_path / "venv" / "bin" / "python"), str(TEMPLATE / "benchmarks" / "staging.py")], TEMPLATE)
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "boto3" in result.stderr, result.stderr
+    assert "run `bin/venv requirements-dev.txt`" in result.stderr

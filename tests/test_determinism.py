@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import CHOICES, TEMPLATE, tree, user_run
+from .conftest import CHOICES, TEMPLATE, git, tree, user_run
 
 ANSWERS = {
     "project_name": "Café Zürich Media",
@@ -51,7 +51,9 @@ def test_the_answers_file_holds_only_the_answers_and_replays(cookies, tmp_path, 
 
 
 def test_cruft_and_plain_cookiecutter_render_the_same_tree(template_repo, user_home, tmp_path):
-    """So a project made with plain cookiecutter, once linked, looks to cruft like one it made."""
+    """So a project made with plain cookiecutter, once linked, looks to cruft like one it made. Each
+    records the template commit its own way: cruft in .cruft.json, the template's hook (for plain
+    cookiecutter from a clean checkout) in .cookiecutter-commit."""
     extra = json.dumps(ANSWERS)
     create = [sys.executable, "-m", "cruft", "create", "--no-input", "--output-dir", tmp_path / "cruft"]
     made_by_cruft = user_run([*create, "--extra-context", extra, template_repo], tmp_path, user_home)
@@ -62,6 +64,11 @@ def test_cruft_and_plain_cookiecutter_render_the_same_tree(template_repo, user_h
     )
     assert made_by_cookiecutter.returncode == 0, made_by_cookiecutter.stderr
 
-    by_cruft = tree(tmp_path / "cruft" / "cafe_zurich_media")
-    assert by_cruft.pop(".cruft.json")
-    assert by_cruft == tree(tmp_path / "plain" / "cafe_zurich_media")
+    by_cruft, by_cookiecutter = (
+        tree(tmp_path / "cruft" / "cafe_zurich_media"),
+        tree(tmp_path / "plain" / "cafe_zurich_media"),
+    )
+    head = git(template_repo, user_home, "rev-parse", "HEAD")
+    assert json.loads(by_cruft.pop(".cruft.json"))["commit"] + "\n" == head
+    assert by_cookiecutter.pop(".cookiecutter-commit").decode() == head
+    assert by_cruft == by_cookiecutter

@@ -1,12 +1,14 @@
 """A generated project takes a newer template with bin/upgrade, keeping its own changes.
 
-Real git, real cruft: the project is created from the template's version 1.0.0 (the template_repo
+Real git, real cruft, and a template repository without tags, as a fresh clone is: the project is
+created from the template's version 1.0.0 or from a commit between 1.0.0 and 2.0.0 (the template_repo
 fixture), the user changes it, and bin/upgrade takes it to version 2.0.0, which appends a setting at
 the end of settings.py and adds docs/deploy.md.
 """
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from .conftest import git, run, tree, user_run
 SETTINGS = "my_site/settings.py"
 V2_SETTING = "DATA_UPLOAD_MAX_NUMBER_FILES = 500"
 APP_ANCHOR = '    "my_site",\n]'
+RESOLVE = "edit the <<<<<<< / >>>>>>> blocks (and apply then delete each .rej file), run the tests, then commit"
+COMMIT_FIRST = "commit or stash them first; the upgrade needs a clean tree"
 BLOG_APP = """\
 from django.apps import AppConfig
 
@@ -38,8 +42,8 @@ def test_the_template_upgrade_reached_the_settings():
 """
 
 
-def cruft_create(repo: Path, out: Path, home: Path, tag: str | None = "v1.0.0", **answers) -> Path:
-    """A project made with cruft from the template at tag (default: its newest version)."""
+def cruft_create(repo: Path, out: Path, home: Path, commit: str | None, **answers) -> Path:
+    """A project made with cruft from the template at commit (None: its newest)."""
     args = [
         sys.executable,
         "-m",
@@ -48,7 +52,7 @@ def cruft_create(repo: Path, out: Path, home: Path, tag: str | None = "v1.0.0", 
         "--no-input",
         "--output-dir",
         out,
-        *(["--checkout", tag] if tag else []),
+        *(["--checkout", commit] if commit else []),
     ]
     result = user_run([*args, "--extra-context", json.dumps(answers), repo], out.parent, home)
     assert result.returncode == 0, result.stderr
@@ -76,15 +80,15 @@ def upgrade(project: Path, home: Path, *args: str):
 
 
 @pytest.fixture
-def project(template_repo, user_home, tmp_path) -> Path:
+def project(template_repo, template_commits, user_home, tmp_path) -> Path:
     """A project created with cruft from version 1.0.0 and committed."""
-    project = cruft_create(template_repo, tmp_path / "out", user_home)
+    project = cruft_create(template_repo, tmp_path / "out", user_home, template_commits["Release 1.0.0"])
     git(project, user_home, "init", "--quiet", "--initial-branch=main")
     commit(project, user_home, "Start from the template")
     return project
 
 
-def test_upgrade_keeps_the_projects_own_changes(project, template_repo, user_home):
+def test_upgrade_keeps_the_projects_own_changes(project, template_commits, user_home):
     add_own_app(project)
     commit(project, user_home, "Add the blog app")
 
@@ -97,10 +101,7 @@ def test_upgrade_keeps_the_projects_own_changes(project, template_repo, user_hom
     assert (project / "docs" / "deploy.md").read_text() == "# Deploying My Site\n"
     assert (project / "blog" / "apps.py").exists()
     assert json.loads((project / ".cookiecutter-answers.json").read_text())["template_version"] == "2.0.0"
-    assert (
-        json.loads((project / ".cruft.json").read_text())["commit"]
-        == git(template_repo, user_home, "rev-parse", "v2.0.0").strip()
-    )
+    assert json.loads((project / ".cruft.json").read_text())["commit"] == template_commits["Release 2.0.0"]
     check = user_run([sys.executable, "-m", "cruft", "check"], project, user_home)
     assert check.returncode == 0, check.stdout + check.stderr
     tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, timeout=900)
@@ -117,9 +118,9 @@ def test_upgrade_keeps_the_projects_own_changes(project, template_repo, user_hom
     ids=["markers", "rej-file"],
 )
 def test_a_conflicting_change_fails_and_names_the_file(
-    template_repo, user_home, tmp_path, edited_before_first_commit, named
+    template_repo, template_commits, user_home, tmp_path, edited_before_first_commit, named
 ):
-    project = cruft_create(template_repo, tmp_path / "out", user_home)
+    project = cruft_create(template_repo, tmp_path / "out", user_home, template_commits["Release 1.0.0"])
     git(project, user_home, "init", "--quiet", "--initial-branch=main")
     if not edited_before_first_commit:
         commit(project, user_home, "Start from the template")
@@ -130,7 +131,7 @@ def test_a_conflicting_change_fails_and_names_the_file(
     result = upgrade(project, user_home)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert re.search(rf"conflicts to resolve by hand:\n  {re.escape(named)}\n", result.stderr)
+    assert result.stderr == f"bin/upgrade: the upgrade left conflicts to resolve by hand in {named}: {RESOLVE}\n"
     if named.endswith(".rej"):
         assert V2_SETTING in (project / named).read_text()
     else:
@@ -147,8 +148,7 @@ def test_a_dirty_tree_is_refused_and_left_alone(project, user_home):
     result = upgrade(project, user_home)
 
     assert result.returncode == 2
-    assert "commit or stash your changes first" in result.stderr
-    assert f" M {SETTINGS}" in result.stderr
+    assert result.stderr == f"bin/upgrade: uncommitted changes ({SETTINGS}): {COMMIT_FIRST}\n"
     assert tree(project) == before
 
 
@@ -166,45 +166,205 @@ def test_changing_an_answer_gives_a_fresh_bake_plus_the_projects_changes(
     result = upgrade(project, user_home, "--variables-to-update", json.dumps(changes))
 
     assert result.returncode == 0, result.stdout + result.stderr
-    fresh = cruft_create(template_repo, tmp_path / "fresh", user_home, tag=None, **changes)
+    fresh = cruft_create(template_repo, tmp_path / "fresh", user_home, None, **changes)
     add_own_app(fresh)
     assert tree(project) == tree(fresh)  # .cruft.json and the answers file included
 
 
-def test_a_plain_cookiecutter_project_links_and_upgrades(template_repo, user_home, tmp_path):
-    url = f"git+file://{template_repo}"  # a URL, so that cookiecutter clones it and honours --checkout
-    args = [sys.executable, "-m", "cookiecutter", "--no-input", "--checkout", "v1.0.0", "-o", tmp_path, url]
-    made = user_run(args, tmp_path, user_home)
+def plain_cookiecutter(template_repo: Path, at: str, out: Path, home: Path, recorded: bool) -> Path:
+    """A committed project made with plain cookiecutter from the template at commit `at`: from a clone of
+    the template's URL (the template's hook records the commit), or from an export of that commit's
+    files, as a zip download gives (nothing records the commit; the answers file has the version)."""
+    out.mkdir()
+    if recorded:
+        source, checkout = f"git+file://{template_repo}", ["--checkout", at]
+    else:
+        source, checkout = out / "export", []
+        git(template_repo, home, "archive", "--output", str(out / "export.tar"), at)
+        shutil.unpack_archive(out / "export.tar", source)
+    args = [sys.executable, "-m", "cookiecutter", "--no-input", *checkout, "-o", out, source]
+    made = user_run(args, out, home)
     assert made.returncode == 0, made.stderr
-    project = tmp_path / "my_site"
+    project = out / "my_site"
     assert not (project / ".cruft.json").exists()
-    assert json.loads((project / ".cookiecutter-answers.json").read_text())["template_version"] == "1.0.0"
-    git(project, user_home, "init", "--quiet", "--initial-branch=main")
-    commit(project, user_home, "Start from the template")
+    git(project, home, "init", "--quiet", "--initial-branch=main")
+    commit(project, home, "Start from the template")
+    assert (project / ".cookiecutter-commit").exists() == recorded
+    return project
+
+
+@pytest.mark.parametrize("made_from", ["Release 1.0.0", "Add docs/deploy.md"], ids=["release", "between-releases"])
+@pytest.mark.parametrize("recorded", [True, False], ids=["commit-recorded", "version-only"])
+def test_a_plain_cookiecutter_project_links_to_its_commit_and_upgrades(
+    template_repo, template_commits, user_home, tmp_path, made_from, recorded
+):
+    origin = template_commits[made_from]
+    project = plain_cookiecutter(template_repo, origin, tmp_path / "plain", user_home, recorded)
+    if recorded:
+        assert (project / ".cookiecutter-commit").read_text() == origin + "\n"
+    add_own_app(project)
+    commit(project, user_home, "Add the blog app")
 
     unlinked = upgrade(project, user_home)
     assert unlinked.returncode == 2
-    assert "bin/upgrade --link TEMPLATE_URL" in unlinked.stderr
+    assert "link it to its template once, which also upgrades it: bin/upgrade --link TEMPLATE_URL" in unlinked.stderr
 
-    result = upgrade(project, user_home, "--link", template_repo)
+    result = upgrade(project, user_home, "--link", str(template_repo))
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (project / "docs" / "deploy.md").exists()
-    assert V2_SETTING in (project / SETTINGS).read_text()
+    assert f"linking to the template commit {origin[:12]} " in result.stdout
     assert "?? .cruft.json" in git(project, user_home, "status", "--porcelain")  # committed with the upgrade
+    fresh = cruft_create(template_repo, tmp_path / "fresh", user_home, None)
+    add_own_app(fresh)
+    upgraded, expected = tree(project), tree(fresh)
+    newest = template_commits["Release 2.0.0"]
+    assert (
+        json.loads(upgraded.pop(".cruft.json"))["commit"]
+        == json.loads(expected.pop(".cruft.json"))["commit"]
+        == newest
+    )
+    assert upgraded == expected  # nothing applied twice or missed, no .rej; .cookiecutter-commit is gone
     check = user_run([sys.executable, "-m", "cruft", "check"], project, user_home)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_linking_needs_the_recorded_version_tag(project, user_home, template_repo):
-    (project / ".cruft.json").unlink()
+# Failures: each one line on stderr, naming the cause and the fix, and the project left as it was.
+@pytest.fixture(scope="module")
+def made(template_repo, template_commits, user_home, tmp_path_factory) -> dict[str, Path]:
+    """Committed projects from version 1.0.0 to copy: one made with plain cookiecutter, one with cruft."""
+    root = tmp_path_factory.mktemp("made")
+    version_1 = template_commits["Release 1.0.0"]
+    plain = plain_cookiecutter(template_repo, version_1, root / "plain", user_home, recorded=False)
+    crufted = cruft_create(template_repo, root / "cruft", user_home, version_1)
+    git(crufted, user_home, "init", "--quiet", "--initial-branch=main")
+    commit(crufted, user_home, "Start from the template")
+    return {"plain": plain, "cruft": crufted}
+
+
+# Each setup changes the copied project (committing) and returns bin/upgrade's arguments and environment.
+def rewrite(name: str, text: str):
+    def setup(project, repo, tmp, home):
+        (project / name).write_text(text)
+        commit(project, home, f"Change {name}")
+        return (["--link", str(repo)] if name != ".cruft.json" else []), {}
+
+    return setup
+
+
+def no_answers_file(project, repo, tmp, home):
+    (project / ".cookiecutter-answers.json").unlink()
+    commit(project, home, "Lose the answers")
+    return ["--link", str(repo)], {}
+
+
+def shallow_template(project, repo, tmp, home):
+    git(tmp, home, "clone", "--quiet", "--depth", "1", f"file://{repo}", "shallow")
+    return ["--link", str(tmp / "shallow")], {}
+
+
+def moved_template(project, repo, tmp, home):
+    state = json.loads((project / ".cruft.json").read_text())
+    (project / ".cruft.json").write_text(json.dumps(state | {"template": str(tmp / "moved")}))
+    commit(project, home, "Point at a template that is not there")
+    return [], {}
+
+
+def no_git(project, repo, tmp, home):
+    (tmp / "empty-path").mkdir()
+    return [], {"PATH": str(tmp / "empty-path")}
+
+
+def folder(project, repo, tmp, home):
+    (tmp / "folder").mkdir()
+    return ["--link", str(tmp / "folder")], {}
+
+
+def no_repository(project, repo, tmp, home):
+    shutil.rmtree(project / ".git")
+    return [], {}
+
+
+def bogus_version(project, repo, tmp, home):
     answers = project / ".cookiecutter-answers.json"
-    answers.write_text(answers.read_text().replace('"1.0.0"', '"1.1.0-dev"'))
-    commit(project, user_home, "A project made between two releases, without cruft")
+    answers.write_text(answers.read_text().replace('"1.0.0"', '"9.9.9"'))
+    commit(project, home, "A version the template never had")
+    return ["--link", str(repo)], {}
 
-    result = upgrade(project, user_home, "--link", template_repo)
 
-    assert result.returncode == 2
-    assert f"the template {template_repo} has no tag v1.1.0-dev" in result.stderr
-    assert "cruft link --no-input --checkout COMMIT --extra-context" in result.stderr
-    assert not (project / ".cruft.json").exists()
+def arguments(*args):
+    return lambda project, repo, tmp, home: (
+        [arg.replace("{repo}", str(repo)).replace("{tmp}", str(tmp)) for arg in args],
+        {},
+    )
+
+
+FAILURES = {
+    # case: (project kind, setup, exit code, words of the line)
+    "template-missing": ("plain", arguments("--link", "{tmp}/nowhere"), 2, ["cannot read the template", "git URL"]),
+    "template-not-a-repository": ("plain", folder, 2, ["is a folder, not a git repository", "a clone of it"]),
+    "template-shallow": ("plain", shallow_template, 2, ["is a shallow clone", "git fetch --unshallow"]),
+    "template-moved": ("cruft", moved_template, 2, ["(in .cruft.json) (fatal:", 'if it moved, set "template"']),
+    "checkout-not-in-template": (
+        "cruft",
+        arguments("--checkout", "no-such-branch"),
+        1,
+        ["`cruft update` failed (InvalidCookiecutterRepository: ", "reference no-such-branch", "--checkout"],
+    ),
+    "answer-not-a-choice": (
+        "cruft",
+        arguments("--variables-to-update", '{"region": "mars"}'),
+        1,
+        ["`cruft update` failed (", "mars", "--variables-to-update"],
+    ),
+    "bad-json": ("cruft", arguments("--variables-to-update", "{region: ch-dk-2}"), 2, ["not valid JSON", "e.g. '{"]),
+    "json-not-an-object": ("cruft", arguments("--variables-to-update", '["region"]'), 2, ["needs a JSON object"]),
+    "unknown-question": (
+        "cruft",
+        arguments("--variables-to-update", '{"colour": "red"}'),
+        2,
+        ["no question colour", "the questions are"],
+    ),
+    "corrupt-answers-file": (
+        "plain",
+        rewrite(".cookiecutter-answers.json", '{"cookiecutter": {'),
+        2,
+        [".cookiecutter-answers.json cannot be read", "restore it with `git checkout"],
+    ),
+    "answers-file-without-version": (
+        "plain",
+        rewrite(".cookiecutter-answers.json", '{"cookiecutter": {}}'),
+        2,
+        ["lacks template_version", "restore it"],
+    ),
+    "answers-file-missing": ("plain", no_answers_file, 2, ["answers are unknown", "link by hand with `cruft link`"]),
+    "corrupt-cruft-file": ("cruft", rewrite(".cruft.json", "{"), 2, [".cruft.json cannot be read", "restore it"]),
+    "version-not-in-template": ("plain", bogus_version, 2, ["version 9.9.9", "--link TEMPLATE_URL --from COMMIT"]),
+    "recorded-commit-not-in-template": (
+        "plain",
+        rewrite(".cookiecutter-commit", "0" * 40 + "\n"),
+        2,
+        ["has no commit 0000", "recorded in .cookiecutter-commit", "this project's template"],
+    ),
+    "no-git": ("cruft", no_git, 2, ["git is not installed", "install git"]),
+    "not-a-git-repository": ("cruft", no_repository, 2, ["not in a git repository", "git init"]),
+    "unknown-option": ("cruft", arguments("--frobnicate"), 2, ["unrecognized arguments: --frobnicate", "--help"]),
+    "from-without-link": ("cruft", arguments("--from", "abc"), 2, ["--from goes with --link"]),
+    "already-linked": ("cruft", arguments("--link", "{repo}"), 2, ["already linked", "without --link"]),
+    "not-linked": ("plain", arguments(), 2, ["no .cruft.json", "bin/upgrade --link TEMPLATE_URL"]),
+}
+
+
+@pytest.mark.parametrize("case", FAILURES)
+def test_every_failure_is_one_line_naming_the_cause_and_the_fix(made, template_repo, user_home, tmp_path, case):
+    kind, setup, code, words = FAILURES[case]
+    project = tmp_path / "project"
+    shutil.copytree(made[kind], project, symlinks=True)
+    args, environment = setup(project, template_repo, tmp_path, user_home)
+    before = tree(project)
+
+    result = run([sys.executable, "bin/upgrade", *args], project, HOME=str(user_home), **environment)
+
+    assert (result.returncode, result.stdout) == (code, ""), result.stdout + result.stderr
+    assert result.stderr.startswith("bin/upgrade: ") and result.stderr.count("\n") == 1, result.stderr
+    assert all(word in result.stderr for word in words), result.stderr
+    assert tree(project) == before
