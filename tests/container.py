@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def base_image() -> str:
     name = f"{BASE_NAME}:{release}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
     if subprocess.run(["podman", "image", "exists", name]).returncode == 0:
         return name
-    root = Path(subprocess.run(["mktemp", "-d"], capture_output=True, text=True).stdout.strip())
+    root = Path(tempfile.mkdtemp(prefix="debootstrap-"))
     try:
         include = ",".join(BASE_PACKAGES)
         command = ["debootstrap", "--variant=minbase", f"--include={include}", release, str(root), mirror]
@@ -76,8 +77,15 @@ def base_image() -> str:
         podman("import", "-", name, stdin=tar.stdout)
         tar.wait()
     finally:
+        unmount_under(root)  # debootstrap mounts /proc and /sys in the target; a failed run leaves them
         shutil.rmtree(root, ignore_errors=True)
     return name
+
+
+def unmount_under(root: Path) -> None:
+    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    for mount in sorted((mount for mount in mounts if mount.startswith(f"{root}/")), reverse=True):
+        subprocess.run(["umount", "--lazy", mount], capture_output=True)
 
 
 def build(context: Path, tag: str, base: str) -> None:

@@ -92,6 +92,7 @@ def test_image_keeps_secrets_and_local_files_out(image, tmp_path, capsys):
     assert not [name for name in names if Path(name).name == ".env"]
     left_in = {f"app/{leftover.split('/')[0]}" for leftover in LEFTOVERS}
     assert not [name for name in names if name in left_in or name.startswith(tuple(f"{top}/" for top in left_in))]
+    assert not [name for name in names if name.startswith("app/tests/")]  # the tests stay in the repository
     assert "app/manage.py" in names
     assert "app/staticfiles/staticfiles.json" in names  # collectstatic ran with DEBUG off
 
@@ -114,6 +115,7 @@ def test_image_serves_with_only_the_platform_variables(bake, image, tmp_path):
         s3_server = S3Server.start()
         cleanup.callback(s3_server.stop)
         root = cleanup.enter_context(container.mounted_container(image, f"template-tests-{uuid.uuid4().hex[:8]}"))
+        app = root / config["WorkingDir"].lstrip("/")
         platform = {
             "SECRET_KEY": SECRET,
             "DATABASE_URL": postgres.url,
@@ -146,12 +148,12 @@ def test_image_serves_with_only_the_platform_variables(bake, image, tmp_path):
         with site:
             login = requests.get(f"{site.url}/admin/login/", headers=HTTPS, timeout=10)
             assert login.status_code == 200 and 'name="password"' in login.text
-            manifest = (root / "app" / "staticfiles" / "staticfiles.json").read_text()
+            manifest = (app / "staticfiles" / "staticfiles.json").read_text()
             hashed = json.loads(manifest)["paths"]["admin/css/base.css"]
             assert f"/static/{hashed}" in login.text  # the manifest's names, as with DEBUG off
             css = requests.get(f"{site.url}/static/{hashed}", headers=HTTPS, timeout=10)
             assert css.status_code == 200
-            assert css.content == (root / "app" / "staticfiles" / hashed).read_bytes()
+            assert css.content == (app / "staticfiles" / hashed).read_bytes()
 
             session = helpers["http_client"].AdminSession(site.url)
             upload = session.post(
@@ -160,11 +162,12 @@ def test_image_serves_with_only_the_platform_variables(bake, image, tmp_path):
                 headers={"X-CSRFToken": session.csrf_token},
             )
             assert upload.status_code == 200, upload.text[:500]
-        assert "Booting worker" in site.output, site.output[-2000:]
+        assert site.output.count("Booting worker") == int(environ["WEB_CONCURRENCY"]), site.output[-2000:]
+        assert f"Listening at: http://127.0.0.1:{site.port}" in site.output
 
         stored = [name for name in s3_server.object_names() if name.endswith("harbour.jpg")]
         assert len(stored) == 1, s3_server.object_names()
         assert requests.get(upload.json()["original_image"], timeout=10).content == helpers["images"].JPEG
-        media = root / "app" / "media"
+        media = app / "media"
         assert not media.exists() or not any(media.iterdir()), list(media.rglob("*"))
         assert SECRET not in site.output

@@ -14,6 +14,7 @@ def whole_number(name: str, default: str) -> int:
 # The platform says which port to listen on; every interface, since its router is another machine.
 bind = [f"0.0.0.0:{whole_number('PORT', '8000')}"]
 # Worker processes per instance; WEB_CONCURRENCY is the usual name (Heroku-style platforms set it).
+# (gunicorn itself parses it as its default when it starts, before reading this file.)
 workers = whole_number("WEB_CONCURRENCY", "2")
 # Requests and errors to the standard streams, where the platform collects logs.
 accesslog = "-"
