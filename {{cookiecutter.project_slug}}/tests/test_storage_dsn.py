@@ -291,7 +291,7 @@ BAD_DSNS = {
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/%0Amedia": "control characters",
     f"s3://KEY:{SECRET}@bucket/?endpoint_url=https%3A%2F%2Fuser%3A{SECRET}%40minio": "must not contain credentials",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fu%3A{SECRET}%40cdn": "must not contain credentials",
-    f"s3://KEY:Sup3r@S3cretValue@bucket.s3.amazonaws.com/": "the secret contains an '@'",
+    "s3://KEY:Sup3r@S3cretValue@bucket.s3.amazonaws.com/": "the secret contains an '@'",
     f"s3://bucket.s3.amazonaws.com/?domain=cdn@{SECRET}": "an '@' outside KEY:SECRET@",
     f"file://KEY:{SECRET}@/data/media": "a file DSN takes no credentials",
     f"s3://:{SECRET}@bucket.s3.amazonaws.com/": "both the access key and the secret",

@@ -64,7 +64,10 @@ SECRET = "Sup3rS3cretValue"
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"DEFAULT_STORAGE_ACCESS_KEY_ID": "KEY"}, "DEFAULT_STORAGE_BUCKET: not set, but DEFAULT_STORAGE_ACCESS_KEY_ID"),
+        (
+            {"DEFAULT_STORAGE_ACCESS_KEY_ID": "KEY"},
+            "DEFAULT_STORAGE_BUCKET: not set, but DEFAULT_STORAGE_ACCESS_KEY_ID",
+        ),
         ({"DEFAULT_STORAGE_BUCKET": "media"}, "DEFAULT_STORAGE_BUCKET: set DEFAULT_STORAGE_REGION or"),
         (
             {"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_ENDPOINT_URL": "minio:9000"},
@@ -78,10 +81,17 @@ SECRET = "Sup3rS3cretValue"
             {"DEFAULT_STORAGE_BUCKET": f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/", "DEFAULT_STORAGE_REGION": "x"},
             "DEFAULT_STORAGE_BUCKET: not a bucket name S3 accepts",
         ),
-        ({"DEFAULT_STORAGE_BUCKET": "my bucket", "DEFAULT_STORAGE_REGION": "eu-west-1"}, "DEFAULT_STORAGE_BUCKET: not a"),
+        (
+            {"DEFAULT_STORAGE_BUCKET": "my bucket", "DEFAULT_STORAGE_REGION": "eu-west-1"},
+            "DEFAULT_STORAGE_BUCKET: not a",
+        ),
         ({"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_REGION": "eu west"}, "DEFAULT_STORAGE_REGION: not a"),
         (
-            {"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_REGION": "eu-west-1", "DEFAULT_STORAGE_ACCESS_KEY_ID": "K"},
+            {
+                "DEFAULT_STORAGE_BUCKET": "media",
+                "DEFAULT_STORAGE_REGION": "eu-west-1",
+                "DEFAULT_STORAGE_ACCESS_KEY_ID": "K",
+            },
             "DEFAULT_STORAGE_SECRET_ACCESS_KEY: give both",
         ),
         (
@@ -93,7 +103,11 @@ SECRET = "Sup3rS3cretValue"
             "DEFAULT_STORAGE_ACCESS_KEY_ID: give both",
         ),
         (
-            {"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_REGION": "eu-west-1", "DEFAULT_STORAGE_CUSTOM_DOMAIN": "/"},
+            {
+                "DEFAULT_STORAGE_BUCKET": "media",
+                "DEFAULT_STORAGE_REGION": "eu-west-1",
+                "DEFAULT_STORAGE_CUSTOM_DOMAIN": "/",
+            },
             "DEFAULT_STORAGE_CUSTOM_DOMAIN: domain takes a host name",
         ),
     ],
