@@ -50,7 +50,7 @@ class Env(environ.Env):
                 config = super().db_url(var, default=default, engine=engine)
             except (ValueError, TypeError, KeyError):
                 config = {}
-        if not config.get("ENGINE"):
+        if "." not in config.get("ENGINE", ""):  # a dotted backend path, e.g. django.db.backends.postgresql
             raise ImproperlyConfigured(
                 f"{var}: not a database URL django-environ knows; use e.g. postgres://USER:PASSWORD@HOST:5432/NAME"
             )
