@@ -1,13 +1,18 @@
 """Remove the files of the options not chosen: cookiecutter renders every file of the template.
 
-Idempotent (a file already gone is fine), offline, and writes nothing.
+Idempotent (a file already gone is fine), offline, and writes nothing. The answers arrive as JSON
+text, never pasted into this script as code.
 """
 
+import json
 import shutil
 from pathlib import Path
 
-SLUG = "{{ cookiecutter.project_slug }}"
-USE_FILER = "{{ cookiecutter.use_filer }}" == "True"
+ANSWERS = json.loads(
+    r"""{{ {"project_slug": cookiecutter.project_slug, "use_filer": cookiecutter.use_filer} | tojson }}"""
+)
+SLUG = ANSWERS["project_slug"]
+USE_FILER = ANSWERS["use_filer"] is True  # the pre-generation hook refuses anything but a boolean
 
 FILER_ONLY = [f"{SLUG}/mediastorage/filer.py", "tests/test_filer.py"]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
