@@ -6,6 +6,7 @@ Here the pre-generation hook's own check runs on the answers first, and every re
 line: `ERROR: what is wrong; try what instead.` Arguments are cruft create's.
 """
 
+import importlib
 import importlib.util
 import json
 import sys
@@ -15,7 +16,6 @@ import click
 import typer
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException, UndefinedVariableInTemplate
 from cruft._cli import app
-from cruft._commands import create
 from jinja2 import TemplateError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,7 @@ def checked(generate_files):
 
 
 def main(args: list[str]) -> None:
+    create = importlib.import_module("cruft._commands.create")  # the module; the package exports a function
     create.generate_files = checked(create.generate_files)
     command = typer.main.get_command(app)
     try:

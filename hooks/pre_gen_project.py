@@ -43,6 +43,8 @@ UNSAFE_TEXT = re.compile(r'["\\\x00-\x1f\x7f]|\{[#%{]|[}#%]\}')
 
 
 def slug_problem(slug: str) -> str | None:
+    if not slug:
+        return "is empty"
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", slug):
         return "must be lowercase letters, digits and underscores, not starting with a digit"
     if len(slug) > MAX_SLUG:
@@ -57,7 +59,7 @@ def slug_problem(slug: str) -> str | None:
 
 
 def slug_suggestion(slug: str) -> str:
-    name = re.sub(r"[^a-z0-9_]+", "_", str(slug).lower()).strip("_")[:MAX_SLUG].strip("_") or "my_site"
+    name = re.sub(r"[^a-z0-9]+", "_", str(slug).lower()).strip("_")[:MAX_SLUG].strip("_") or "my_site"
     if name[0].isdigit():
         name = "site_" + name
     return name if slug_problem(name) is None else name[: MAX_SLUG - len("_project")] + "_project"

@@ -68,7 +68,8 @@ def test_no_environment_at_all_runs_on_local_files_and_sqlite():
 
 def test_dsn_alone_switches_media_to_s3():
     got = settings_in(DEFAULT_STORAGE_DSN="s3://KEY:abc%2Bdef@bucket.s3-eu-central-1.amazonaws.com/media")
-    assert got["STORAGES"]["default"]["BACKEND"] == "{{ cookiecutter.project_slug }}.mediastorage.backends.S3MediaStorage"
+    backend = got["STORAGES"]["default"]["BACKEND"]
+    assert backend == "{{ cookiecutter.project_slug }}.mediastorage.backends.S3MediaStorage"
     assert got["STORAGES"]["default"]["OPTIONS"]["bucket_name"] == "bucket"
     assert got["MEDIA_URL"] == "https://bucket.s3-eu-central-1.amazonaws.com/media/"
     assert got["MEDIA_ROOT"] == ""

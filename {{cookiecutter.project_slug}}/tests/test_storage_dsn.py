@@ -3,7 +3,12 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from {{ cookiecutter.project_slug }}.mediastorage import LocalConfig, S3Config, StorageDSNError, parse_storage_dsn
+from {{ cookiecutter.project_slug }}.mediastorage import (
+    LocalConfig,
+    S3Config,
+    StorageDSNError,
+    parse_storage_dsn,
+)
 
 # DSN -> (bucket, endpoint_url, region, addressing_style, location, custom_domain, MEDIA_URL)
 S3_DSNS = {

@@ -12,7 +12,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.project_slug }}.mediastorage import LocalConfig, S3Config, StorageDSNError, parse_storage_dsn, storage_from_environ
+from {{ cookiecutter.project_slug }}.mediastorage import (
+    LocalConfig,
+    S3Config,
+    StorageDSNError,
+    parse_storage_dsn,
+    storage_from_environ,
+)
 from {{ cookiecutter.project_slug }}.mediastorage.environment import DISCRETE_SUFFIXES
 
 # A few hundred examples each; no example database written into the project.

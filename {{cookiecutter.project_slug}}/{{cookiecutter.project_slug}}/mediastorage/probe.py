@@ -130,7 +130,8 @@ def explain_client_error(error: ClientError, storage: S3Storage, variable: str) 
     if code == "SignatureDoesNotMatch":
         return f"the secret does not match the access key; check the secret in {variable} (percent-encoded)"
     if code in ("NoSuchBucket",) or (status == 404 and code in ("404", "NotFound")):
-        return f"bucket {storage.bucket_name} does not exist at {mask_credentials(storage.endpoint_url or 'AWS')}; check {variable}"
+        endpoint = mask_credentials(storage.endpoint_url or "AWS")
+        return f"bucket {storage.bucket_name} does not exist at {endpoint}; check {variable}"
     if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "301", "IllegalLocationConstraintException"):
         return _wrong_region(storage, variable, region)
     if code == "AccessControlListNotSupported":
