@@ -9,15 +9,23 @@ import shutil
 from pathlib import Path
 
 ANSWERS = json.loads(
-    r"""{{ {"project_slug": cookiecutter.project_slug, "use_filer": cookiecutter.use_filer} | tojson }}"""
+    r"""{{ {
+        "project_slug": cookiecutter.project_slug,
+        "use_filer": cookiecutter.use_filer,
+        "private_media": cookiecutter.private_media,
+    } | tojson }}"""
 )
 SLUG = ANSWERS["project_slug"]
-USE_FILER = ANSWERS["use_filer"] is True  # the pre-generation hook refuses anything but a boolean
+# The pre-generation hook refuses anything but a boolean.
+USE_FILER = ANSWERS["use_filer"] is True
+PRIVATE_MEDIA = ANSWERS["private_media"] is True
 
 FILER_ONLY = [f"{SLUG}/mediastorage/filer.py", "tests/test_filer.py"]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
+PRIVATE_MEDIA_ONLY = [f"{SLUG}/private_images.py", "tests/test_private_images.py"]
 
-for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
+unchosen = (PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY) + ([] if PRIVATE_MEDIA else PRIVATE_MEDIA_ONLY)
+for relative in unchosen:
     path = Path(relative)
     if path.is_dir():
         shutil.rmtree(path)

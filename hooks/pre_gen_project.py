@@ -94,7 +94,7 @@ def refusal(answers: dict) -> str | None:
 
 
 def main() -> None:
-    # tojson escapes quotes (' as \\u0027) and line breaks: the rendered text is a safe raw string.
+    # tojson escapes every quote and line break: JSON's \" never closes this raw string, nor anything else.
     answers = json.loads(
         r"""{{ {
             "project_slug": cookiecutter.project_slug,

@@ -137,6 +137,23 @@ except RuntimeError:
     assert SECRET not in result.stdout
 
 
+{%- if cookiecutter.use_filer %}
+
+
+def test_check_warns_when_filer_private_files_share_a_policy_governed_bucket_with_public_media():
+    shared = PLATFORM_DSN + ("&" if "?" in PLATFORM_DSN else "?") + "acl=none"
+    environ = {"DEFAULT_STORAGE_DSN": shared}
+{%- if cookiecutter.private_media %}
+    environ["PRIVATE_STORAGE_DSN"] = shared.replace("acl=none", "acl=private")
+{%- endif %}
+    warned = manage("check", **environ)
+    assert warned.returncode == 0
+    assert warned.stderr.count("storage.W010") == 1
+    assert "filer_private/ public too" in warned.stderr
+    assert "storage.W010" not in manage("check", DEFAULT_STORAGE_DSN=PLATFORM_DSN).stderr
+{%- endif %}
+
+
 def test_production_environment_passes_the_deploy_checks():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr

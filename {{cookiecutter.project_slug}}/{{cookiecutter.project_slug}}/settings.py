@@ -119,6 +119,10 @@ STORAGES = {
 {%- endif %}
     # easy-thumbnails saves thumbnails to this alias (it no longer reads THUMBNAIL_DEFAULT_STORAGE).
     "easy_thumbnails": media_storage.with_overwrite().storages_entry(),
+{%- if cookiecutter.private_media %}
+    # Thumbnails of private files (private_images.py sends them here): private too, signed URLs only.
+    "private_thumbnails": private_storage.with_overwrite().storages_entry(),
+{%- endif %}
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

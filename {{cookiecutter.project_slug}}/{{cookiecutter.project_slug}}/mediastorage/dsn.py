@@ -130,9 +130,8 @@ def s3_config(
 
     if not bucket:
         raise refuse("bucket", "no bucket name")
-    if not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
-        hint = " (a DSN belongs in the _DSN variable)" if "://" in bucket or "@" in bucket else ""
-        raise refuse("bucket", f"not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens{hint}")
+    if bucket_problem(bucket):
+        raise refuse("bucket", bucket_problem(bucket))
     if bool(access_key) != bool(secret_key):
         raise refuse(
             "secret_key" if access_key else "access_key", "give both the access key and the secret, or neither"
@@ -174,6 +173,13 @@ def s3_config(
         acl=acl,
         signed_urls=signed_urls,
     )
+
+
+def bucket_problem(bucket: str) -> str | None:
+    if BUCKET_NAME.fullmatch(bucket) and ".." not in bucket:
+        return None
+    hint = " (a DSN belongs in the _DSN variable)" if "://" in bucket or "@" in bucket else ""
+    return f"not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens{hint}"
 
 
 def _location(refuse, location: str) -> str:

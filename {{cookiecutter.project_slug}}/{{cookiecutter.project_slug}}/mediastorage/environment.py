@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from .config import LocalConfig, S3Config
-from .dsn import StorageDSNError, explicit_endpoint, parse_storage_dsn, s3_config
+from .dsn import StorageDSNError, bucket_problem, explicit_endpoint, parse_storage_dsn, s3_config
 from .endpoints import endpoint_for_region
 
 # The platform's newer, discrete variables, after the prefix (DEFAULT_STORAGE_BUCKET, ...).
@@ -32,6 +32,8 @@ def storage_from_environ(
     if not values["BUCKET"]:
         set_ones = ", ".join(f"{prefix}_{suffix}" for suffix, value in values.items() if value)
         raise StorageDSNError(bucket_variable, f"not set, but {set_ones} is; set it too", expected=None)
+    if bucket_problem(values["BUCKET"]):
+        raise StorageDSNError(bucket_variable, bucket_problem(values["BUCKET"]), expected=None)
     if values["ENDPOINT_URL"]:
         endpoint = explicit_endpoint(f"{prefix}_ENDPOINT_URL", values["ENDPOINT_URL"], expected=None)
     elif values["REGION"] or region:
