@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from storages.backends.s3 import S3Storage
 
 from {{ cookiecutter.project_slug }}.mediastorage import (
     LocalConfig,
@@ -129,6 +130,22 @@ def test_a_secret_is_understood_or_refused_never_reinterpreted_or_shown(
     # Understood: exactly what was meant.
     assert (result.access_key, result.secret_key, result.bucket) == (key, secret, bucket)
     assert result.location == prefix.strip("/")
+
+
+@settings(max_examples=25, deadline=None, database=None)  # each builds a boto3 client: slow
+@given(KEYS, SECRETS, HOSTS, QUERIES.filter(lambda query: "region_name=eu%20west" not in query))
+def test_an_understood_dsn_makes_a_working_storage(key, secret, host, query):
+    """django-storages takes the configuration as it is, and its URLs are the ones the project expects."""
+    host_text, _, needs_endpoint = host
+    parameters = [*query, "endpoint_url=http%3A%2F%2F127.0.0.1%3A9000"] if needs_endpoint else query
+    dsn = f"s3://{key}:{quote(secret, safe='')}@{host_text}/media?" + "&".join(parameters)
+    config = parse(dsn)
+    if isinstance(config, StorageDSNError):
+        return  # refused for its parameters (domain and url together): checked above
+    storage = S3Storage(**config.storages_entry()["OPTIONS"])
+    url = storage.url("photos/a b.jpg")
+    assert url.startswith(config.media_url) and "photos/a%20b.jpg" in url
+    assert (storage.access_key, storage.secret_key) == (key, secret)
 
 
 def from_discrete(values: dict[str, str]):
