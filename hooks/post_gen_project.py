@@ -1,23 +1,36 @@
 """Remove the files of the options not chosen: cookiecutter renders every file of the template.
 Then, for a project made with plain cookiecutter, record the template commit it was rendered from.
 
-Idempotent (a file already gone is fine), offline, and writes only the commit file.
+Idempotent (a file already gone is fine), offline, and writes only the commit file. The answers
+arrive as JSON text, never pasted into this script as code.
 """
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-SLUG = "{{ cookiecutter.project_slug }}"
-USE_FILER = "{{ cookiecutter.use_filer }}" == "True"
+ANSWERS = json.loads(
+    r"""{{ {
+        "project_slug": cookiecutter.project_slug,
+        "use_filer": cookiecutter.use_filer,
+        "private_media": cookiecutter.private_media,
+        "_repo_dir": cookiecutter.get("_repo_dir", ""),
+    } | tojson }}"""
+)
+SLUG = ANSWERS["project_slug"]
+# The pre-generation hook refuses anything but a boolean.
+USE_FILER = ANSWERS["use_filer"] is True
+PRIVATE_MEDIA = ANSWERS["private_media"] is True
 # Plain cookiecutter sets _repo_dir (its clone of a URL, or the local template folder); cruft does
 # not, and records the commit in .cruft.json itself.
-REPO_DIR = r"{{ cookiecutter.get('_repo_dir', '') }}"
+REPO_DIR = ANSWERS["_repo_dir"]
 COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade --link
 
 FILER_ONLY = [f"{SLUG}/mediastorage/filer.py", "tests/test_filer.py"]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
+PRIVATE_MEDIA_ONLY = [f"{SLUG}/private_images.py", "tests/test_private_images.py"]
 
 
 def template_folder(repo_dir: str) -> Path | None:
@@ -47,7 +60,8 @@ def template_commit(repo_dir: Path) -> str | None:
     return git("rev-parse", "--verify", "HEAD")
 
 
-for relative in PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY:
+unchosen = (PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY) + ([] if PRIVATE_MEDIA else PRIVATE_MEDIA_ONLY)
+for relative in unchosen:
     path = Path(relative)
     if path.is_dir():
         shutil.rmtree(path)

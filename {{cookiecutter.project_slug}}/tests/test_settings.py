@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parent.parent
 SECRET = "Sup3rS3cretValue"
 {%- if cookiecutter.region in cookiecutter._exoscale_zones %}
@@ -66,7 +68,8 @@ def test_no_environment_at_all_runs_on_local_files_and_sqlite():
 
 def test_dsn_alone_switches_media_to_s3():
     got = settings_in(DEFAULT_STORAGE_DSN="s3://KEY:abc%2Bdef@bucket.s3-eu-central-1.amazonaws.com/media")
-    assert got["STORAGES"]["default"]["BACKEND"] == "{{ cookiecutter.project_slug }}.mediastorage.backends.S3MediaStorage"
+    backend = got["STORAGES"]["default"]["BACKEND"]
+    assert backend == "{{ cookiecutter.project_slug }}.mediastorage.backends.S3MediaStorage"
     assert got["STORAGES"]["default"]["OPTIONS"]["bucket_name"] == "bucket"
     assert got["MEDIA_URL"] == "https://bucket.s3-eu-central-1.amazonaws.com/media/"
     assert got["MEDIA_ROOT"] == ""
@@ -84,6 +87,71 @@ def test_production_needs_a_secret_key():
     result = manage("check", STAGE="live")
     assert result.returncode != 0
     assert result.stderr == "Cannot start: Set the SECRET_KEY environment variable\n"
+
+
+def test_a_secret_key_starting_with_a_dollar_is_read_literally():
+    key = "$" + PRODUCTION["SECRET_KEY"]  # Django's own generator makes such keys
+    code = "from django.conf import settings; print(settings.SECRET_KEY == " + repr(key) + ")"
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, "SECRET_KEY": key})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True\n", "")
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SECURE_HSTS_SECONDS": "abc"}, "SECURE_HSTS_SECONDS: cannot be read; it must be a whole number."),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL: not a log level; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL."),
+        ({"DATABASE_URL": f"postgress://user:{SECRET}@db.example.com/site"}, "DATABASE_URL: not a database URL"),
+        ({"DATABASE_URL": f"postgres://user:{SECRET}@db.example.com:port/site"}, "DATABASE_URL: not a database URL"),
+        ({"DEFAULT_STORAGE_BUCKET": PLATFORM_DSN}, "DEFAULT_STORAGE_BUCKET: not a bucket name S3 accepts"),
+        ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace("://", "//")}, "DEFAULT_STORAGE_DSN: the value is not a DSN"),
+    ],
+)
+def test_a_bad_variable_stops_start_up_with_one_line_naming_it(environ, message):
+    result = manage("check", **environ)
+    assert result.returncode != 0
+    assert result.stderr.startswith(f"Cannot start: {message}")
+    assert result.stderr.count("\n") == 1  # one line, no traceback, no warning
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_error_reports_hide_storage_dsns_and_credentials_in_urls():
+    """The DEBUG page and error e-mails show request.META: on runserver, the whole environment."""
+    code = f"""
+import sys
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter
+request = RequestFactory().get(
+    "/", DEFAULT_STORAGE_DSN={PLATFORM_DSN!r}, OTHER_ENDPOINT="https://user:{SECRET}@minio.example.com"
+)
+try:
+    raise RuntimeError("boom")
+except RuntimeError:
+    reporter = ExceptionReporter(request, *sys.exc_info())
+    print(reporter.get_traceback_html(), reporter.get_traceback_text())
+"""
+    result = manage("shell", "--no-imports", "-c", code, DEFAULT_STORAGE_DSN=PLATFORM_DSN, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert "DEFAULT_STORAGE_DSN" in result.stdout
+    assert "minio.example.com" in result.stdout
+    assert SECRET not in result.stdout
+
+
+{%- if cookiecutter.use_filer %}
+
+
+def test_check_warns_when_filer_private_files_share_a_policy_governed_bucket_with_public_media():
+    shared = PLATFORM_DSN + ("&" if "?" in PLATFORM_DSN else "?") + "acl=none"
+    environ = {"DEFAULT_STORAGE_DSN": shared}
+{%- if cookiecutter.private_media %}
+    environ["PRIVATE_STORAGE_DSN"] = shared.replace("acl=none", "acl=private")
+{%- endif %}
+    warned = manage("check", **environ)
+    assert warned.returncode == 0
+    assert warned.stderr.count("storage.W010") == 1
+    assert "filer_private/ public too" in warned.stderr
+    assert "storage.W010" not in manage("check", DEFAULT_STORAGE_DSN=PLATFORM_DSN).stderr
+{%- endif %}
 
 
 def test_production_environment_passes_the_deploy_checks():

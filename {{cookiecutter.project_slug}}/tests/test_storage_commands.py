@@ -36,6 +36,41 @@ def test_storage_info_masks_credentials(s3_server):
     assert s3_server.credentials["aws_secret_access_key"] not in text.replace("access key", "")
 
 
+def test_storage_info_without_credentials_anywhere_says_so(tmp_path):
+    dsn = "s3://my-bucket.s3.eu-central-1.amazonaws.com/?acl=private&qs_auth=true"  # signed URLs, no key
+    environ = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"), "DEFAULT_STORAGE_DSN": dsn}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "storage_info"],
+        cwd=PROJECT,
+        env={"PATH": os.environ["PATH"], **environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cannot make one: NoCredentialsError" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_credentials_in_an_endpoint_url_are_masked_wherever_shown():
+    from storages.backends.s3 import S3Storage
+
+    from {{ cookiecutter.project_slug }}.mediastorage.inventory import describe
+    from {{ cookiecutter.project_slug }}.mediastorage.summary import mask_credentials, summarize
+
+    storage = S3Storage(
+        bucket_name="media", endpoint_url="https://user:Sup3rS3cret@minio.example.com", access_key="K", secret_key="S"
+    )
+    shown = " ".join(summarize(storage).values()) + describe(storage)
+    assert "Sup3rS3cret" not in shown and "user:" not in shown
+    assert "https://****@minio.example.com" in shown
+    message = "Could not connect to the endpoint URL: https://user:Sup3rS3cret@minio.example.com/media/x.jpg"
+    assert (
+        mask_credentials(message)
+        == "Could not connect to the endpoint URL: https://****@minio.example.com/media/x.jpg"
+    )
+
+
 def test_storage_check_passes_and_leaves_nothing(s3_server):
     output = StringIO()
     call_command("storage_check", stdout=output)

@@ -3,7 +3,12 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from {{ cookiecutter.project_slug }}.mediastorage import LocalConfig, S3Config, StorageDSNError, parse_storage_dsn
+from {{ cookiecutter.project_slug }}.mediastorage import (
+    LocalConfig,
+    S3Config,
+    StorageDSNError,
+    parse_storage_dsn,
+)
 
 # DSN -> (bucket, endpoint_url, region, addressing_style, location, custom_domain, MEDIA_URL)
 S3_DSNS = {
@@ -276,8 +281,24 @@ BAD_DSNS = {
     f"s3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2Fminio%3Aabc": "endpoint_url must be a URL",
     f"s3://KEY:{SECRET}@bucket/?endpoint_url=ftp%3A%2F%2Fminio": "endpoint_url must be a URL",
     f"s3://KEY:{SECRET}@bucket:9000/": "a port belongs in endpoint_url",
-    f"s3://KEY:{SECRET}/x@bucket.s3.amazonaws.com/": "cannot be parsed",
-    f"s3://KEY:{SECRET}#x@bucket.s3.amazonaws.com/": "has a '#' part",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/#x": "has a '#' part",
+    f"s3//KEY:{SECRET}@bucket/?endpoint_url=http://127.0.0.1:9000": "does not start with a scheme",
+    f"s3://KEY:{SECRET}@my-bucket.eu-central-1.amazonaws.com/": "an AWS host needs its s3 label",
+    f"s3://KEY:{SECRET}@[bucket.s3.amazonaws.com/": "the host cannot be parsed",
+    f"s3://KEY:{SECRET}@[not-an-address]/": "the host cannot be parsed",
+    f"s3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2F%5Bminio": "endpoint_url must be a URL",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?region_name=eu%20central": "not a region code",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?region_name=eu/central": "not a region code",
+    f"s3://KEY:{SECRET}@my%20bucket/?endpoint_url=http%3A%2F%2Fminio": "not a bucket name S3 accepts",
+    f"s3://KEY:{SECRET}@b%C3%BCcket/?endpoint_url=http%3A%2F%2Fminio": "not a bucket name S3 accepts",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/..": "must not contain '.' or '..' segments",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/media/../x": "must not contain '.' or '..' segments",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/%0Amedia": "control characters",
+    f"s3://KEY:{SECRET}@bucket/?endpoint_url=https%3A%2F%2Fuser%3A{SECRET}%40minio": "must not contain credentials",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fu%3A{SECRET}%40cdn": "must not contain credentials",
+    "s3://KEY:Sup3r@S3cretValue@bucket.s3.amazonaws.com/": "the secret contains an '@'",
+    f"s3://bucket.s3.amazonaws.com/?domain=cdn@{SECRET}": "an '@' outside KEY:SECRET@",
+    f"file://KEY:{SECRET}@/data/media": "a file DSN takes no credentials",
     f"s3://:{SECRET}@bucket.s3.amazonaws.com/": "both the access key and the secret",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?domain=https%3A%2F%2Fcdn.example.com": "domain takes a host name",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=cdn.example.com": "url must be a full URL",
@@ -297,6 +318,23 @@ def test_bad_dsn(dsn):
     assert "Expected a DSN like " in message
     assert SECRET not in message
     assert isinstance(caught.value, StorageDSNError)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # one AWS secret in 64 starts with /
+        "abc/def?ghi",
+        "abc#def",
+        "ab[c]d:ef",
+        "abc%2Fdef",  # percent-encoded, as the platform writes it
+    ],
+)
+def test_an_unencoded_secret_is_understood_not_reinterpreted(secret):
+    config = parse_storage_dsn(f"s3://AKIAIOSFODNN7EXAMPLE:{secret}@my-bucket.s3.eu-central-1.amazonaws.com/media")
+    assert (config.access_key, config.bucket, config.location) == ("AKIAIOSFODNN7EXAMPLE", "my-bucket", "media")
+    assert config.secret_key == secret.replace("%2F", "/")
+    assert "EXAMPLE" not in config.media_url
 
 
 def test_bare_bucket_needs_an_endpoint_without_a_region():

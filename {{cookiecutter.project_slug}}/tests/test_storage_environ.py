@@ -18,8 +18,8 @@ def test_nothing_set_gives_the_default():
 
 
 def test_dsn_wins():
-    environ = {"DEFAULT_STORAGE_DSN": "s3://K:S@a.s3.eu-west-2.amazonaws.com/", "DEFAULT_STORAGE_BUCKET": "b"}
-    assert options(environ)["bucket_name"] == "a"
+    environ = {"DEFAULT_STORAGE_DSN": "s3://K:S@dsn-bucket.s3.eu-west-2.amazonaws.com/", "DEFAULT_STORAGE_BUCKET": "b"}
+    assert options(environ)["bucket_name"] == "dsn-bucket"
 
 
 def test_discrete_variables_with_region():
@@ -53,19 +53,69 @@ def test_discrete_variables_take_the_project_region():
 
 
 def test_discrete_variables_with_endpoint():
-    environ = {"DEFAULT_STORAGE_BUCKET": "m", "DEFAULT_STORAGE_ENDPOINT_URL": "http://127.0.0.1:9000"}
+    environ = {"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_ENDPOINT_URL": "http://127.0.0.1:9000"}
     got = options(environ, region=None)
     assert (got["endpoint_url"], got["addressing_style"]) == ("http://127.0.0.1:9000", "path")
+
+
+SECRET = "Sup3rS3cretValue"
 
 
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"DEFAULT_STORAGE_ACCESS_KEY_ID": "KEY"}, "DEFAULT_STORAGE_BUCKET is not"),
-        ({"DEFAULT_STORAGE_BUCKET": "m"}, "set DEFAULT_STORAGE_REGION or DEFAULT_STORAGE_ENDPOINT_URL"),
-        ({"DEFAULT_STORAGE_BUCKET": "m", "DEFAULT_STORAGE_ENDPOINT_URL": "minio:9000"}, "endpoint_url must be a URL"),
+        (
+            {"DEFAULT_STORAGE_ACCESS_KEY_ID": "KEY"},
+            "DEFAULT_STORAGE_BUCKET: not set, but DEFAULT_STORAGE_ACCESS_KEY_ID",
+        ),
+        ({"DEFAULT_STORAGE_BUCKET": "media"}, "DEFAULT_STORAGE_BUCKET: set DEFAULT_STORAGE_REGION or"),
+        (
+            {"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_ENDPOINT_URL": "minio:9000"},
+            "DEFAULT_STORAGE_ENDPOINT_URL: endpoint_url must be a URL",
+        ),
+        (
+            {"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_ENDPOINT_URL": f"https://u:{SECRET}@minio"},
+            "DEFAULT_STORAGE_ENDPOINT_URL: endpoint_url must not contain credentials",
+        ),
+        (
+            {"DEFAULT_STORAGE_BUCKET": f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/", "DEFAULT_STORAGE_REGION": "x"},
+            "DEFAULT_STORAGE_BUCKET: not a bucket name S3 accepts",
+        ),
+        (
+            {"DEFAULT_STORAGE_BUCKET": "my bucket", "DEFAULT_STORAGE_REGION": "eu-west-1"},
+            "DEFAULT_STORAGE_BUCKET: not a",
+        ),
+        ({"DEFAULT_STORAGE_BUCKET": "media", "DEFAULT_STORAGE_REGION": "eu west"}, "DEFAULT_STORAGE_REGION: not a"),
+        (
+            {
+                "DEFAULT_STORAGE_BUCKET": "media",
+                "DEFAULT_STORAGE_REGION": "eu-west-1",
+                "DEFAULT_STORAGE_ACCESS_KEY_ID": "K",
+            },
+            "DEFAULT_STORAGE_SECRET_ACCESS_KEY: give both",
+        ),
+        (
+            {
+                "DEFAULT_STORAGE_BUCKET": "media",
+                "DEFAULT_STORAGE_REGION": "eu-west-1",
+                "DEFAULT_STORAGE_SECRET_ACCESS_KEY": SECRET,
+            },
+            "DEFAULT_STORAGE_ACCESS_KEY_ID: give both",
+        ),
+        (
+            {
+                "DEFAULT_STORAGE_BUCKET": "media",
+                "DEFAULT_STORAGE_REGION": "eu-west-1",
+                "DEFAULT_STORAGE_CUSTOM_DOMAIN": "/",
+            },
+            "DEFAULT_STORAGE_CUSTOM_DOMAIN: domain takes a host name",
+        ),
     ],
 )
-def test_incomplete_discrete_variables(environ, message):
-    with pytest.raises(StorageDSNError, match=message):
+def test_a_mistake_names_its_own_variable_and_no_dsn_syntax(environ, message):
+    with pytest.raises(StorageDSNError) as caught:
         options(environ, region=None)
+    assert str(caught.value).startswith(message)
+    assert "Expected a DSN" not in str(caught.value)
+    assert "s3://" not in str(caught.value)
+    assert SECRET not in str(caught.value)

@@ -83,6 +83,27 @@ def check_thumbnail_storage(app_configs, **kwargs):
 {%- if cookiecutter.use_filer %}
 
 
+@checks.register(checks.Tags.security)
+def check_filer_private_files_apart_from_public_media(app_configs, **kwargs):
+    """With acl=none the bucket policy alone decides who reads what: one that serves public media
+    from the bucket serves filer's private files (filer_private/) too, though their URLs are signed."""
+    media, private = storages["default"], filer.settings.FILER_PRIVATEMEDIA_STORAGE
+    if not (isinstance(media, S3Storage) and isinstance(private, S3Storage)):
+        return []
+    same_bucket = place(media)[:3] == place(private)[:3]
+    if not same_bucket or media.default_acl or (private.default_acl and private.default_acl != "private"):
+        return []
+    return [
+        checks.Warning(
+            f"django-filer's private files share the bucket {media.bucket_name} with public media, and public "
+            "media sends no ACL (acl=none): a bucket policy that makes media public makes filer_private/ public too.",
+            hint="Keep private files in a bucket of their own (regenerate with private_media and set "
+            "PRIVATE_STORAGE_DSN), or let the bucket policy grant public reads only under the public prefixes.",
+            id="storage.W010",
+        )
+    ]
+
+
 def _check_filer_storages(media) -> list:
 {%- if cookiecutter.private_media %}
     private = storages["private"]

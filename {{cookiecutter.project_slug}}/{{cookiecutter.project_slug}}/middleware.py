@@ -6,6 +6,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.shortcuts import render
 
+from .mediastorage.summary import mask_credentials
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,6 +21,7 @@ class StorageErrorMiddleware:
     def process_exception(self, request, exception):
         if settings.DEBUG or not isinstance(exception, BotoCoreError | ClientError):
             return None  # Django's own handling: the debug page, or a 500 for other errors
-        # botocore's messages name the endpoint, bucket and key, never credentials.
-        logger.error("Media storage failed during %s %s: %s", request.method, request.path, exception)
+        # botocore's messages name the endpoint (masked: it may hold user:password@), bucket and key.
+        problem = mask_credentials(str(exception))
+        logger.error("Media storage failed during %s %s: %s", request.method, request.path, problem)
         return render(request, "503.html", status=503)

@@ -7,8 +7,7 @@ variables, or from an untracked .env file beside manage.py: README.md has the ta
 import os
 from pathlib import Path
 
-import environ
-
+from .env import Env
 from .mediastorage import LocalConfig, storage_from_environ
 {%- if cookiecutter.use_filer %}
 from .mediastorage.filer import filer_storages
@@ -16,7 +15,7 @@ from .mediastorage.filer import filer_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+env = Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
@@ -120,6 +119,10 @@ STORAGES = {
 {%- endif %}
     # easy-thumbnails saves thumbnails to this alias (it no longer reads THUMBNAIL_DEFAULT_STORAGE).
     "easy_thumbnails": media_storage.with_overwrite().storages_entry(),
+{%- if cookiecutter.private_media %}
+    # Thumbnails of private files (private_images.py sends them here): private too, signed URLs only.
+    "private_thumbnails": private_storage.with_overwrite().storages_entry(),
+{%- endif %}
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -153,11 +156,14 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
+# Error pages and e-mails hide storage DSNs too, not only Django's KEY, SECRET, PASS, TOKEN, ... names.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "{{ cookiecutter.project_slug }}.reporting.SafeExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env.log_level("LOG_LEVEL", default="INFO")},
     # botocore logs request headers at DEBUG; keep it quiet whatever LOG_LEVEL says.
     "loggers": {"botocore": {"level": "WARNING"}, "boto3": {"level": "WARNING"}},
 }

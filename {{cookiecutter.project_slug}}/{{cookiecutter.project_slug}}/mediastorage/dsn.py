@@ -33,39 +33,76 @@ CANNED_ACLS = (
 NO_ACL = "none"  # send no ACL at all: for buckets with ACLs disabled (Object Ownership enforced)
 BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}")
+# What S3 itself accepts (checked here so that a mistake stops start-up, not the first upload).
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
+REGION_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+NOT_IN_A_KEY = frozenset("/?#[]@:")  # an access key never contains these; a secret may
 
 
 class StorageDSNError(ImproperlyConfigured):
     """A storage DSN that cannot be used; the message names the variable and never the secret."""
 
-    def __init__(self, variable: str, problem: str, expected: str = S3_FORM):
-        super().__init__(f"{variable}: {problem}. Expected a DSN like {expected}")
+    def __init__(self, variable: str, problem: str, expected: str | None = S3_FORM):
+        # expected=None: the variable is not a DSN (a discrete DEFAULT_STORAGE_* variable).
+        super().__init__(f"{variable}: {problem}." + (f" Expected a DSN like {expected}" if expected else ""))
+
+
+# Which variable holds each value, for the platform's discrete DEFAULT_STORAGE_* variables; a DSN holds them all.
+Sources = dict[str, str]
 
 
 def parse_storage_dsn(
     text: str, *, variable: str = "DEFAULT_STORAGE_DSN", default_region: str | None = None, private: bool = False
 ) -> S3Config | LocalConfig:
     """Turn DSN text into a storage configuration, or raise StorageDSNError saying what is wrong."""
-    scheme, separator, _ = text.partition("://")
+    scheme, separator, rest = text.partition("://")
     if not separator:
         raise StorageDSNError(variable, "the value is not a DSN (no scheme such as s3:// or file://)")
     if scheme not in ("s3", "file"):
-        raise StorageDSNError(variable, f"unknown scheme '{scheme[:20]}' (supported: s3, file)")
-    parts = urlsplit(text)
-    if parts.fragment:
-        raise StorageDSNError(variable, "the DSN has a '#' part; percent-encode '#' in the key and secret as %23")
+        # Quote the scheme only when it looks like one: "s3//KEY:SECRET@..." must not be echoed.
+        shown = f"unknown scheme '{scheme}'" if SCHEME.fullmatch(scheme) else "the value does not start with a scheme"
+        raise StorageDSNError(variable, f"{shown} (supported: s3://, file://)")
+    access_key, secret_key, rest = _split_credentials(variable, rest)
     try:
+        parts = urlsplit(f"{scheme}://{rest}")
         port = parts.port
     except ValueError:
         raise StorageDSNError(
-            variable, "the DSN cannot be parsed; percent-encode any /, ?, #, @ or : in the key and secret"
+            variable, "the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them"
         ) from None
+    if parts.fragment:
+        raise StorageDSNError(variable, "the DSN has a '#' part; percent-encode '#' as %23")
     if scheme == "file":
+        if access_key or secret_key:
+            raise StorageDSNError(variable, "a file DSN takes no credentials", FILE_FORM)
         return _local(variable, parts, _query_parameters(variable, parts.query, FILE_PARAMETERS))
     if port is not None:
         raise StorageDSNError(variable, "a port belongs in endpoint_url, not in the bucket host", ENDPOINT_FORM)
     params = _query_parameters(variable, parts.query, S3_PARAMETERS)
-    return _s3(variable, parts, params, default_region, private)
+    return _s3(variable, parts, (access_key, secret_key), params, default_region, private)
+
+
+def _split_credentials(variable: str, rest: str) -> tuple[str | None, str | None, str]:
+    """Split ``KEY:SECRET@`` off the front of what follows ``scheme://``.
+
+    urlsplit() ends the credentials at the first /, ? or #, so an unencoded / in a secret (one AWS
+    secret in 64 starts with one) made the access key the host and the secret the path. The host
+    never contains '@', so here the credentials end at the last '@': a secret with an unencoded
+    /, ?, #, [, ] or : is understood; an '@' that could belong to two places is refused.
+    """
+    if "@" not in rest:
+        return None, None, rest
+    userinfo, _, rest = rest.rpartition("@")
+    key, _, secret = userinfo.partition(":")
+    if NOT_IN_A_KEY.intersection(key):
+        raise StorageDSNError(
+            variable, "an '@' outside KEY:SECRET@; percent-encode '@' in the path or parameters as %40"
+        )
+    if "@" in secret:
+        raise StorageDSNError(variable, "the secret contains an '@'; percent-encode it as %40")
+    return _credential(variable, key, "access key"), _credential(variable, secret, "secret"), rest
 
 
 def s3_config(
@@ -78,13 +115,31 @@ def s3_config(
     location: str,
     params: dict[str, str],
     private: bool,
+    sources: Sources | None = None,
+    expected: str | None = S3_FORM,
 ) -> S3Config:
-    """Build an S3Config from parts already split out, applying and checking the DSN parameters."""
+    """Build an S3Config from parts already split out, applying and checking the DSN parameters.
+
+    ``sources`` names the variable of each value when they come from separate variables
+    ("bucket", "access_key", "secret_key", "region_name", "domain"); errors then name that one.
+    """
+    sources = sources or {}
+
+    def refuse(what: str, problem: str):
+        return StorageDSNError(sources.get(what, variable), problem, expected)
+
     if not bucket:
-        raise StorageDSNError(variable, "no bucket name")
+        raise refuse("bucket", "no bucket name")
+    if bucket_problem(bucket):
+        raise refuse("bucket", bucket_problem(bucket))
     if bool(access_key) != bool(secret_key):
-        raise StorageDSNError(variable, "give both the access key and the secret, or neither")
+        raise refuse(
+            "secret_key" if access_key else "access_key", "give both the access key and the secret, or neither"
+        )
     region = params.get("region_name", endpoint.region)
+    if region is not None and (len(region) > 32 or not REGION_NAME.fullmatch(region)):
+        raise refuse("region_name", "not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)")
+    location = _location(refuse, location)
     addressing = params.get("addressing_style") or _default_addressing(bucket, endpoint)
     if addressing not in ADDRESSING_STYLES:
         raise StorageDSNError(variable, f"addressing_style must be one of {', '.join(ADDRESSING_STYLES)}")
@@ -95,12 +150,12 @@ def s3_config(
             raise StorageDSNError(
                 variable, f"unknown auth '{params['auth'][:20]}' (use s3v4, or s3 for the legacy signature)"
             )
-    custom_domain, url_protocol = _custom_domain(variable, params)
+    custom_domain, url_protocol = _custom_domain(sources.get("domain", variable), params, expected)
     acl = _acl(variable, params.get("acl", "private" if private else "public-read"))
     signed_urls = _boolean(variable, "qs_auth", params.get("qs_auth", "true" if private else "false"))
     if private and (custom_domain or not signed_urls or acl not in ("private", None)):
-        raise StorageDSNError(
-            variable,
+        raise refuse(
+            "domain",
             "private files need signed, expiring URLs: remove domain, url, qs_auth and any public acl",
         )
     return S3Config(
@@ -111,7 +166,7 @@ def s3_config(
         addressing_style=addressing,
         access_key=access_key,
         secret_key=secret_key,
-        location=location.strip("/"),
+        location=location,
         signature_version=signature,
         custom_domain=custom_domain,
         url_protocol=url_protocol,
@@ -120,7 +175,22 @@ def s3_config(
     )
 
 
-def _s3(variable, parts, params, default_region, private) -> S3Config:
+def bucket_problem(bucket: str) -> str | None:
+    if BUCKET_NAME.fullmatch(bucket) and ".." not in bucket:
+        return None
+    hint = " (a DSN belongs in the _DSN variable)" if "://" in bucket or "@" in bucket else ""
+    return f"not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens{hint}"
+
+
+def _location(refuse, location: str) -> str:
+    """The key prefix; S3 would store '..' literally (keys under "../"), and control characters break URLs."""
+    location = location.strip("/")
+    if CONTROL_CHARACTERS.search(location) or {".", ".."}.intersection(location.split("/")):
+        raise refuse("location", "the path (key prefix) must not contain '.' or '..' segments or control characters")
+    return location
+
+
+def _s3(variable, parts, credentials, params, default_region, private) -> S3Config:
     host = parts.hostname or ""
     if "endpoint_url" in params:
         bucket, endpoint = host, explicit_endpoint(variable, params["endpoint_url"])
@@ -129,7 +199,10 @@ def _s3(variable, parts, params, default_region, private) -> S3Config:
             raise StorageDSNError(variable, "the host is a bare bucket name; add endpoint_url", ENDPOINT_FORM)
         bucket, endpoint = host, endpoint_for_region(default_region)
     else:
-        bucket, endpoint = split_host(host) or split_generic_host(host)
+        try:
+            bucket, endpoint = split_host(host) or split_generic_host(host)
+        except ValueError as error:
+            raise StorageDSNError(variable, str(error), ENDPOINT_FORM) from None
         if not bucket and endpoint.provider == "s3":
             raise StorageDSNError(
                 variable,
@@ -141,8 +214,8 @@ def _s3(variable, parts, params, default_region, private) -> S3Config:
         variable,
         bucket=bucket,
         endpoint=endpoint,
-        access_key=_credential(variable, parts.username, "access key"),
-        secret_key=_credential(variable, parts.password, "secret"),
+        access_key=credentials[0],
+        secret_key=credentials[1],
         location=_decode(variable, parts.path, "path"),
         params=params,
         private=private,
@@ -190,15 +263,17 @@ def _decode(variable: str, raw: str, what: str) -> str:
         raise StorageDSNError(variable, f"the {what} is not valid percent-encoded UTF-8") from None
 
 
-def explicit_endpoint(variable: str, url: str) -> Endpoint:
-    parts = urlsplit(url)
+def explicit_endpoint(variable: str, url: str, expected: str | None = ENDPOINT_FORM) -> Endpoint:
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 -- a malformed port raises here
-    except ValueError:
+    except ValueError:  # a bad port, or an unbalanced [ or ]
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        raise StorageDSNError(variable, "endpoint_url must be a URL like https://minio.example.com:9000", expected)
+    if "@" in parts.netloc:
         raise StorageDSNError(
-            variable, "endpoint_url must be a URL like https://minio.example.com:9000", ENDPOINT_FORM
+            variable, "endpoint_url must not contain credentials (user:password@); give them as KEY:SECRET", expected
         )
     known = split_host("bucket." + parts.hostname)
     if known:
@@ -214,20 +289,25 @@ def _default_addressing(bucket: str, endpoint: Endpoint) -> str:
     return "virtual"
 
 
-def _custom_domain(variable: str, params: dict[str, str]) -> tuple[str | None, str]:
+def _custom_domain(variable: str, params: dict[str, str], expected: str | None = S3_FORM) -> tuple[str | None, str]:
     if "domain" in params and "url" in params:
         raise StorageDSNError(variable, "give domain or url, not both")
     if "domain" in params:
         domain = params["domain"].strip("/")
-        if not domain or "/" in domain:
+        if not domain or "/" in domain or "@" in domain:
             raise StorageDSNError(
-                variable, "domain takes a host name such as cdn.example.com (use url= for a full URL)"
+                variable, "domain takes a host name such as cdn.example.com (use url= for a full URL)", expected
             )
         return domain, "https:"
     if "url" in params:
-        url = urlsplit(params["url"])
+        try:
+            url = urlsplit(params["url"])
+        except ValueError:  # an unbalanced [ or ]
+            raise StorageDSNError(variable, "url must be a full URL such as https://cdn.example.com/media/") from None
         if url.scheme not in ("http", "https") or not url.netloc:
             raise StorageDSNError(variable, "url must be a full URL such as https://cdn.example.com/media/")
+        if "@" in url.netloc:
+            raise StorageDSNError(variable, "url must not contain credentials (user:password@)")
         return (url.netloc + url.path).rstrip("/"), f"{url.scheme}:"
     return None, "https:"
 

@@ -63,7 +63,10 @@ def split_generic_host(host: str) -> tuple[str, Endpoint]:
 
 def _split_aws(labels: list[str]) -> tuple[str, Endpoint]:
     # The last label that is "s3" or "s3-..." starts the endpoint; a bucket may contain such labels too.
-    start = max(i for i, label in enumerate(labels) if label == "s3" or label.startswith("s3-"))
+    starts = [i for i, label in enumerate(labels) if label == "s3" or label.startswith("s3-")]
+    if not starts:
+        raise ValueError("an AWS host needs its s3 label, as in BUCKET.s3.REGION.amazonaws.com")
+    start = starts[-1]
     bucket, endpoint = labels[:start], labels[start:]
     marker = endpoint[0].removeprefix("s3").removeprefix("-")
     region = next((label for label in endpoint[1:] if REGION_PATTERN.match(label)), None)

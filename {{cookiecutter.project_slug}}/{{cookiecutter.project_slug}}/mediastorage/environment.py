@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from .config import LocalConfig, S3Config
-from .dsn import StorageDSNError, explicit_endpoint, parse_storage_dsn, s3_config
+from .dsn import StorageDSNError, bucket_problem, explicit_endpoint, parse_storage_dsn, s3_config
 from .endpoints import endpoint_for_region
 
 # The platform's newer, discrete variables, after the prefix (DEFAULT_STORAGE_BUCKET, ...).
@@ -28,18 +28,21 @@ def storage_from_environ(
     values = {suffix: environ.get(f"{prefix}_{suffix}", "").strip() for suffix in DISCRETE_SUFFIXES}
     if not any(values.values()):
         return default
-    variable = f"{prefix}_BUCKET"
+    bucket_variable = f"{prefix}_BUCKET"
     if not values["BUCKET"]:
-        raise StorageDSNError(variable, f"{prefix}_* variables are set but {variable} is not")
+        set_ones = ", ".join(f"{prefix}_{suffix}" for suffix, value in values.items() if value)
+        raise StorageDSNError(bucket_variable, f"not set, but {set_ones} is; set it too", expected=None)
+    if bucket_problem(values["BUCKET"]):
+        raise StorageDSNError(bucket_variable, bucket_problem(values["BUCKET"]), expected=None)
     if values["ENDPOINT_URL"]:
-        endpoint = explicit_endpoint(f"{prefix}_ENDPOINT_URL", values["ENDPOINT_URL"])
+        endpoint = explicit_endpoint(f"{prefix}_ENDPOINT_URL", values["ENDPOINT_URL"], expected=None)
     elif values["REGION"] or region:
         endpoint = endpoint_for_region(values["REGION"] or region)
     else:
-        raise StorageDSNError(variable, f"set {prefix}_REGION or {prefix}_ENDPOINT_URL as well")
+        raise StorageDSNError(bucket_variable, f"set {prefix}_REGION or {prefix}_ENDPOINT_URL as well", expected=None)
     params = {"region_name": values["REGION"], "domain": values["CUSTOM_DOMAIN"]}
     return s3_config(
-        variable,
+        bucket_variable,
         bucket=values["BUCKET"],
         endpoint=endpoint,
         access_key=values["ACCESS_KEY_ID"] or None,
@@ -47,4 +50,13 @@ def storage_from_environ(
         location="",
         params={name: value for name, value in params.items() if value},
         private=private,
+        # Each mistake is reported under the variable that holds it, without DSN syntax the user never wrote.
+        sources={
+            "bucket": bucket_variable,
+            "access_key": f"{prefix}_ACCESS_KEY_ID",
+            "secret_key": f"{prefix}_SECRET_ACCESS_KEY",
+            "region_name": f"{prefix}_REGION",
+            "domain": f"{prefix}_CUSTOM_DOMAIN",
+        },
+        expected=None,
     )

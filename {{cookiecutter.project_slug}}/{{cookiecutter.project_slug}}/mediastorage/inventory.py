@@ -4,6 +4,8 @@
 {% endif %}from django.core.files.storage import FileSystemStorage, storages
 from storages.backends.s3 import S3Storage
 
+from .summary import mask_credentials
+
 
 def configured_storages() -> list[tuple[str, object, str]]:
     """(name, storage, the variable that configures it), for each storage that holds media."""
@@ -37,4 +39,4 @@ def place(storage) -> tuple:
 
 
 def describe(storage) -> str:
-    return " ".join(str(part) for part in place(storage) if part)
+    return mask_credentials(" ".join(str(part) for part in place(storage) if part))

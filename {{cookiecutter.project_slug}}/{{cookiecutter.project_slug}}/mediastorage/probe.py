@@ -13,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
+from .summary import mask_credentials
+
 # A release step must not hang for minutes on an unreachable endpoint.
 PROBE_CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
 PROBE_NAME = "storage-check/probe.txt"  # saved under a fresh name if taken, and deleted again
@@ -40,7 +42,7 @@ def probe(storage, variable: str) -> Verdict:
         name = _step("write a file", variable, storage, lambda: storage.save(PROBE_NAME, ContentFile(payload)))
         if _step("read it back", variable, storage, lambda: _read(storage, name)) != payload:
             raise ProbeFailure("the file read back differs from the file written")
-        url_note = _check_url(storage, name, payload)
+        url_note = _check_url(storage, name, payload, variable)
         _step("delete it", variable, storage, lambda: storage.delete(name))
         name = None
         return Verdict(True, f"write, read, {url_note}, delete")
@@ -80,8 +82,8 @@ def _check_bucket(storage: S3Storage, variable: str) -> None:
         raise ProbeFailure(_wrong_region(storage, variable, actual))
 
 
-def _check_url(storage, name: str, payload: bytes) -> str:
-    url = storage.url(name)
+def _check_url(storage, name: str, payload: bytes, variable: str) -> str:
+    url = _step("make the file's URL", variable, storage, lambda: storage.url(name))
     if not url.startswith(("http://", "https://")):
         return "url not fetched (a path this site serves)"
     try:
@@ -94,7 +96,7 @@ def _check_url(storage, name: str, payload: bytes) -> str:
             hint = "is the file public (acl) and does the domain serve this bucket?"
         raise ProbeFailure(f"the file's URL answered HTTP {error.code}: {hint}") from None
     except OSError as error:
-        raise ProbeFailure(f"the file's URL cannot be fetched: {error}") from None
+        raise ProbeFailure(f"the file's URL cannot be fetched: {mask_credentials(str(error))}") from None
     if body != payload:
         raise ProbeFailure("the file's URL serves other content than the file written (a stale CDN?)")
     return "url fetched"
@@ -111,9 +113,9 @@ def _failure(what: str, variable: str, storage, error: Exception) -> ProbeFailur
     if isinstance(error, ClientError):
         return ProbeFailure(f"cannot {what}: {explain_client_error(error, storage, variable)}")
     if isinstance(error, EndpointConnectionError):
-        return ProbeFailure(f"cannot {what}: the endpoint {storage.endpoint_url} is unreachable")
+        return ProbeFailure(f"cannot {what}: the endpoint {mask_credentials(storage.endpoint_url)} is unreachable")
     if isinstance(error, BotoCoreError):
-        return ProbeFailure(f"cannot {what}: {type(error).__name__}: {error}")
+        return ProbeFailure(f"cannot {what}: {type(error).__name__}: {mask_credentials(str(error))}")
     return ProbeFailure(f"cannot {what}: {error.strerror or error}")
 
 
@@ -128,7 +130,8 @@ def explain_client_error(error: ClientError, storage: S3Storage, variable: str) 
     if code == "SignatureDoesNotMatch":
         return f"the secret does not match the access key; check the secret in {variable} (percent-encoded)"
     if code in ("NoSuchBucket",) or (status == 404 and code in ("404", "NotFound")):
-        return f"bucket {storage.bucket_name} does not exist at {storage.endpoint_url or 'AWS'}; check {variable}"
+        endpoint = mask_credentials(storage.endpoint_url or "AWS")
+        return f"bucket {storage.bucket_name} does not exist at {endpoint}; check {variable}"
     if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "301", "IllegalLocationConstraintException"):
         return _wrong_region(storage, variable, region)
     if code == "AccessControlListNotSupported":

@@ -1,5 +1,8 @@
 """What each configured storage is, for people: every credential masked."""
 
+import re
+
+from botocore.exceptions import BotoCoreError
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
@@ -11,6 +14,14 @@ def mask(value: str | None) -> str:
     return f"{value[:4]}****" if len(value) > 8 else "****"
 
 
+URL_CREDENTIALS = re.compile(r"(?<=://)[^/?#@\s]+@")
+
+
+def mask_credentials(text: str) -> str:
+    """Text with the ``user:password@`` of every URL in it replaced by ``****@``."""
+    return URL_CREDENTIALS.sub("****@", text)
+
+
 def summarize(storage) -> dict[str, str]:
     """The facts an operator asks about a storage, as label -> text."""
     backend = f"{type(storage).__module__}.{type(storage).__qualname__}"
@@ -18,7 +29,7 @@ def summarize(storage) -> dict[str, str]:
         return {
             "backend": backend,
             "bucket": storage.bucket_name,
-            "endpoint": storage.endpoint_url or "AWS default for the region",
+            "endpoint": mask_credentials(storage.endpoint_url or "AWS default for the region"),
             "region": storage.region_name or "not set",
             "addressing": storage.addressing_style or "auto",
             "signature": storage.signature_version or "s3v4",
@@ -36,6 +47,9 @@ def summarize(storage) -> dict[str, str]:
 
 
 def _example_url(storage) -> str:
-    url = storage.url("example.jpg")
+    try:
+        url = mask_credentials(storage.url("example.jpg"))
+    except BotoCoreError as error:  # e.g. signed URLs without credentials anywhere
+        return f"cannot make one: {type(error).__name__} (set the key and secret in the DSN)"
     # A signed URL carries the access key: show where it points, not the signature.
     return url.split("?")[0] + ("?<signature>" if "?" in url else "")

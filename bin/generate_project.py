@@ -1,0 +1,103 @@
+"""bin/generate's Python half: `cruft create` with the answers checked before anything is written.
+
+Plain cruft and cookiecutter print a refused answer with a page of traceback, write a folder
+named after a bad slug before the hook can refuse it, and crash on a template tag in an answer.
+Here the pre-generation hook's own check runs on the answers first, and every refusal is one
+line: `ERROR: what is wrong; try what instead.` Arguments are cruft create's.
+"""
+
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import click
+import typer
+from cookiecutter.exceptions import FailedHookException, OutputDirExistsException, UndefinedVariableInTemplate
+from cruft._cli import app
+from jinja2 import TemplateError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_hook():
+    """The pre-generation hook as a module: its refusal() is the one check of the answers."""
+    spec = importlib.util.spec_from_file_location("pre_gen_project", ROOT / "hooks" / "pre_gen_project.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HOOK = load_hook()
+
+
+def fail(message: str) -> None:
+    print(f"ERROR: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def normalised(args: list[str]) -> list[str]:
+    """--extra-context with booleans as booleans (JSON 1/0 too), and no template tags in answers."""
+    args = list(args)
+    for index, arg in enumerate(args):
+        if arg == "--extra-context" and index + 1 < len(args):
+            position, text = index + 1, args[index + 1]
+        elif arg.startswith("--extra-context="):
+            position, text = index, arg.partition("=")[2]
+        else:
+            continue
+        try:
+            context = json.loads(text)
+        except json.JSONDecodeError as error:
+            fail(f'--extra-context is not JSON ({error.msg}); try \'{{"project_name": "My Site"}}\'')
+        if not isinstance(context, dict):
+            fail('--extra-context must be a JSON object; try \'{"project_name": "My Site"}\'')
+        for name in HOOK.BOOLEAN_ANSWERS:
+            if type(context.get(name)) in (int, float) and context[name] in (0, 1):
+                context[name] = bool(context[name])
+        for name, value in context.items():
+            if isinstance(value, str) and HOOK.UNSAFE_TEXT.search(value) and name != "project_slug":
+                limit = HOOK.TEXT_ANSWERS.get(name, 100)
+                fail(
+                    f"{name} contains a double quote, a backslash, a line break or a template tag; "
+                    f"try {HOOK.text_suggestion(value, limit)!r} instead."
+                )
+        text = json.dumps(context)
+        args[position] = text if position == index + 1 else f"--extra-context={text}"
+    return args
+
+
+def checked(generate_files):
+    """cookiecutter's generate_files, refusing bad answers before it writes anything."""
+
+    def generate_checked_files(*args, context, **kwargs):
+        reason = HOOK.refusal(dict(context["cookiecutter"]))
+        if reason:
+            fail(reason)
+        return generate_files(*args, context=context, **kwargs)
+
+    return generate_checked_files
+
+
+def main(args: list[str]) -> None:
+    create = importlib.import_module("cruft._commands.create")  # the module; the package exports a function
+    create.generate_files = checked(create.generate_files)
+    command = typer.main.get_command(app)
+    try:
+        command.main(["create", str(ROOT), *normalised(args)], prog_name="bin/generate", standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("aborted; nothing was written.")
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except FailedHookException:
+        sys.exit(1)  # the hook printed its one line; cookiecutter removed the output
+    except OutputDirExistsException as error:
+        fail(f"{error}; choose another project_slug or --output-dir.")
+    except (TemplateError, UndefinedVariableInTemplate):
+        fail("an answer contains a template tag ({ followed by {, % or #); remove it.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

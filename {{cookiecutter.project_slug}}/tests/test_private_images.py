@@ -1,0 +1,93 @@
+"""Thumbnails of private images stay private, against a real S3 server: in the private bucket, with
+the private ACL, and served only by signed URLs (an anonymous request is refused), by every way of
+making one."""
+
+import urllib.error
+import urllib.request
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models.fields.files import ImageFieldFile
+from django.template import Context, Template
+from easy_thumbnails.files import get_thumbnailer
+
+from {{ cookiecutter.project_slug }}.private_images import PrivateImageField
+
+from .images import JPEG
+
+pytestmark = pytest.mark.django_db
+EVERYONE = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class Owner:
+    """Stands in for a model instance: a field file only needs one to belong to."""
+
+
+def field_file(field, name: str) -> ImageFieldFile:
+    field.set_attributes_from_name("image")
+    return field.attr_class(Owner(), field, name)
+
+
+def thumbnail_by_storage(name):
+    return get_thumbnailer(storages["private"], name).get_thumbnail({"size": (80, 80)})
+
+
+def thumbnail_by_plain_field(name):
+    return get_thumbnailer(field_file(models.ImageField(storage=storages["private"]), name)).get_thumbnail(
+        {"size": (80, 80)}
+    )
+
+
+def thumbnail_by_private_field(name):
+    return field_file(PrivateImageField(), name).get_thumbnail({"size": (80, 80)})
+
+
+# Django template delimiters, spelled so that this file holds none (it is itself rendered by Jinja).
+TAG, END_TAG, VARIABLE, END_VARIABLE = "{" + "%", "%" + "}", "{" * 2, "}" * 2
+
+
+def thumbnail_by_template_tag(name):
+    template = Template(
+        f"{TAG} load thumbnail {END_TAG}{TAG} autoescape off {END_TAG}{TAG} thumbnail image 80x80 as thumb {END_TAG}"
+        f"{VARIABLE} thumb.name {END_VARIABLE} {VARIABLE} thumb.url {END_VARIABLE}{TAG} endautoescape {END_TAG}"
+    )
+    rendered = template.render(Context({"image": field_file(models.ImageField(storage=storages["private"]), name)}))
+    thumbnail_name, url = rendered.split()
+    return SimpleNamespace(name=thumbnail_name, url=url)
+
+
+@pytest.mark.parametrize(
+    "make_thumbnail",
+    [thumbnail_by_storage, thumbnail_by_plain_field, thumbnail_by_private_field, thumbnail_by_template_tag],
+)
+def test_a_private_images_thumbnail_is_private(s3_server, make_thumbnail):
+    name = storages["private"].save("scans/passport.jpg", ContentFile(JPEG))
+
+    thumbnail = make_thumbnail(name)
+
+    assert s3_server.object_names(s3_server.MEDIA_BUCKET) == []  # nothing in the public bucket
+    assert sorted(s3_server.object_names(s3_server.PRIVATE_BUCKET)) == sorted([name, thumbnail.name])
+    grants = s3_server.client().get_object_acl(Bucket=s3_server.PRIVATE_BUCKET, Key=thumbnail.name)["Grants"]
+    assert all(grant["Grantee"].get("URI") != EVERYONE for grant in grants)
+    url = thumbnail.url
+    assert "Signature=" in url
+    assert status(url) == 200
+    assert status(url.split("?")[0]) == 403  # anonymous: refused
+
+
+def test_public_thumbnails_stay_public(s3_server):
+    name = storages["default"].save("photos/cat.jpg", ContentFile(JPEG))
+    thumbnail = get_thumbnailer(storages["default"], name).get_thumbnail({"size": (80, 80)})
+    assert thumbnail.name in s3_server.object_names(s3_server.MEDIA_BUCKET)
+    assert status(thumbnail.url) == 200

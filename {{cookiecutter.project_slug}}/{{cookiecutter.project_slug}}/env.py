@@ -1,0 +1,63 @@
+"""django-environ's typed readers, strict about what a platform's environment holds.
+
+Two changes to ``environ.Env``, both so that a wrong variable stops start-up with one line that
+names it (manage.py prints it) and never shows its value, which may be a secret:
+- values are literal: django-environ reads a value starting with ``$`` as a reference to another
+  variable, but Django's own generated secret keys can start with ``$``;
+- a value that cannot be read (``SECURE_HSTS_SECONDS=abc``, ``LOG_LEVEL=LOUD``, a database URL of
+  an unknown kind) raises ImproperlyConfigured naming the variable and what it should be.
+"""
+
+import logging
+import warnings
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+EXPECTED = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
+class Env(environ.Env):
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        value = self.ENVIRON.get(var)
+        if isinstance(value, str) and value.startswith("$"):
+            # Read literally rather than as a reference to the variable named after the $.
+            if cast is None and self.smart_cast and default not in (None, self.NOTSET):
+                cast = type(default)
+            return self._parse(var, value, cast)
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, TypeError):
+            raise self._unreadable(var, cast) from None
+
+    def _parse(self, var, value, cast):
+        try:
+            return self.parse_value(value, cast)
+        except (ValueError, TypeError):
+            raise self._unreadable(var, cast) from None
+
+    @staticmethod
+    def _unreadable(var, cast) -> ImproperlyConfigured:
+        expected = EXPECTED.get(cast, f"a {getattr(cast, '__name__', 'valid')} value")
+        return ImproperlyConfigured(f"{var}: cannot be read; it must be {expected}.")
+
+    def db_url(self, var=environ.Env.DEFAULT_DATABASE_ENV, default=environ.Env.NOTSET, engine=None):
+        with warnings.catch_warnings():
+            # django-environ warns about an unknown scheme with the whole URL, password included.
+            warnings.simplefilter("ignore")
+            try:
+                config = super().db_url(var, default=default, engine=engine)
+            except (ValueError, TypeError, KeyError):
+                config = {}
+        if "." not in config.get("ENGINE", ""):  # a dotted backend path, e.g. django.db.backends.postgresql
+            raise ImproperlyConfigured(
+                f"{var}: not a database URL django-environ knows; use e.g. postgres://USER:PASSWORD@HOST:5432/NAME"
+            )
+        return config
+
+    def log_level(self, var, default="INFO") -> str:
+        level = self.str(var, default=default).strip().upper()
+        if level not in LOG_LEVELS or not isinstance(logging.getLevelName(level), int):
+            raise ImproperlyConfigured(f"{var}: not a log level; use one of {', '.join(LOG_LEVELS)}.")
+        return level
