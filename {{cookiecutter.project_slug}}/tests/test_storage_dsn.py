@@ -1,7 +1,13 @@
 """DSN text in, storage configuration out: every shape the platform and S3 services use."""
 
+import functools
+from urllib.parse import quote, unquote, urlsplit
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.encoding import filepath_to_uri
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }}.mediastorage import LocalConfig, S3Config, StorageDSNError, parse_storage_dsn
 
@@ -422,3 +428,39 @@ def test_auth_s3_asks_for_the_legacy_signature(kind):
     assert {"AWSAccessKeyId", "Signature", "Expires"} <= set(query)
     assert "X-Amz-Algorithm" not in query
     assert signature(S3MediaStorage(**options)) == "s3 (legacy SigV2)"
+
+
+# Prefix segments: any printable text but "/" (the separator), "\\" (django-storages reads it as a
+# Windows path separator) and the "." and ".." that no key may hold.
+PREFIX_SEGMENTS = st.text(st.characters(codec="utf-8", exclude_categories=["C"], exclude_characters="/\\"), min_size=1)
+
+
+@functools.cache
+def bucket_storage():
+    """One storage's boto3 connections for all examples: making them takes boto3 about a second."""
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+
+    dsn = "s3://K:S@bucket.s3.eu-central-1.amazonaws.com/"
+    storage = S3MediaStorage(**parse_storage_dsn(dsn).storages_entry()["OPTIONS"])
+    storage.url("x")  # connects
+    return storage
+
+
+@settings(max_examples=50, deadline=None)
+@given(segments=st.lists(PREFIX_SEGMENTS.filter(lambda s: s.strip(".") and s.strip() == s), min_size=1, max_size=3))
+def test_any_prefix_gives_keys_under_it_and_encoded_media_urls(segments):
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+
+    location = "/".join(segments)
+    encoded = quote(location)
+    for query in ["", "?url=" + quote(f"https://cdn.example.com/site/{encoded}/", safe="")]:
+        config = parse_storage_dsn(f"s3://K:S@bucket.s3.eu-central-1.amazonaws.com/{encoded}/{query}")
+        assert config.location == location
+        assert config.media_url.isascii() and " " not in config.media_url
+        assert unquote(urlsplit(config.media_url).path).endswith(f"/{location}/")
+        if query:
+            assert config.media_url == f"https://cdn.example.com/site/{filepath_to_uri(location)}/"
+        storage = S3MediaStorage(**config.storages_entry()["OPTIONS"])
+        storage._connections = bucket_storage()._connections  # same endpoint, region and bucket
+        storage._unsigned_connections = bucket_storage()._unsigned_connections
+        assert storage.url("photos/cat 1.jpg") == config.media_url + "photos/cat%201.jpg"

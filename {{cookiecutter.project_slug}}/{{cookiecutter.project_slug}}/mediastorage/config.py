@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from botocore.config import Config
 from django.utils.encoding import filepath_to_uri
@@ -72,10 +72,11 @@ class S3Config:
 
     @property
     def media_url(self) -> str:
-        """The URL prefix S3Storage.url() builds for this bucket (unsigned URLs)."""
-        prefix = filepath_to_uri(f"{self.location}/") if self.location else ""  # as url() encodes names
+        """The URL prefix S3Storage.url() builds for this bucket (unsigned URLs), encoded as it encodes."""
+        prefix = f"{self.location}/" if self.location else ""
         if self.custom_domain:
-            return f"{self.url_protocol}//{self.custom_domain}/{prefix}"
+            return f"{self.url_protocol}//{self.custom_domain}/{filepath_to_uri(prefix)}"
+        prefix = quote(prefix, safe="/~")  # as botocore encodes a key in the bucket's URL
         endpoint = urlsplit(self.endpoint_url)
         if self.addressing_style == "path":
             return f"{self.endpoint_url.rstrip('/')}/{self.bucket}/{prefix}"
