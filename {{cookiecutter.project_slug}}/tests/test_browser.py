@@ -60,7 +60,8 @@ THUMBNAILS = "img:not([src*='/static/'])"  # every image on a page but the admin
 
 def assert_every_thumbnail_loaded(page) -> None:
     """Every thumbnail on the page actually loaded (naturalWidth > 0), not just one of them exists."""
-    page.wait_for_function("selector => [...document.querySelectorAll(selector)].every(i => i.complete)", arg=THUMBNAILS)
+    all_complete = "selector => [...document.querySelectorAll(selector)].every(image => image.complete)"
+    page.wait_for_function(all_complete, arg=THUMBNAILS)
     images = page.eval_on_selector_all(THUMBNAILS, "images => images.map(i => [i.currentSrc, i.naturalWidth])")
     assert images, f"no thumbnail on {page.url}"
     assert [source for source, width in images if width == 0] == [], f"thumbnails that did not load on {page.url}"

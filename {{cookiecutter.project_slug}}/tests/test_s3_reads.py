@@ -41,9 +41,8 @@ def test_read_close_reopen_reads_the_bucket_again(s3_server, tmp_path, monkeypat
     assert sent == [f"GET {name}"]
 
     s3_server.client().put_object(Bucket=s3_server.MEDIA_BUCKET, Key=name, Body=b"second version")
-    with s3_requests(storage) as sent:
-        with file.open() as reopened:
-            assert reopened.read() == b"second version"
+    with s3_requests(storage) as sent, file.open() as reopened:
+        assert reopened.read() == b"second version"
     assert sent == [f"GET {name}"]
     assert file.closed
 

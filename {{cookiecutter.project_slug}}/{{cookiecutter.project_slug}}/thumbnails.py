@@ -17,5 +17,6 @@ def pil_image(source, **options):
     try:
         return source_generators.pil_image(source, **options)
     except Exception as error:
-        logger.error("Cannot make a thumbnail of %s: %s: %s", getattr(source, "name", source), type(error).__name__, error)
+        name = getattr(source, "name", source)
+        logger.error("Cannot make a thumbnail of %s: %s: %s", name, type(error).__name__, error)
         raise
