@@ -47,6 +47,35 @@ def test_read_close_reopen_reads_the_bucket_again(s3_server, tmp_path, monkeypat
     assert file.closed
 
 
+def test_a_response_cut_short_is_read_again_with_retries(s3_server, monkeypatch):
+    from botocore.exceptions import IncompleteReadError
+
+    storage = storages["default"]
+    name = storage.save("cut.bin", ContentFile(b"0123456789" * 1000))
+    file = storage.open(name)
+
+    def cut_short(*args, **kwargs):
+        raise IncompleteReadError(actual_bytes=10, expected_bytes=10000)
+
+    monkeypatch.setattr(file._response["Body"], "read", cut_short)
+    with s3_requests(storage) as sent:
+        assert file.read() == b"0123456789" * 1000
+    # S3File's own download takes over: s3transfer's HEAD and GET, which retry a broken transfer.
+    assert sent == [f"HEAD {name}", f"GET {name}"]
+    file.close()
+
+
+def test_a_file_opened_and_closed_unread_releases_its_response(s3_server):
+    storage = storages["default"]
+    name = storage.save("unread.txt", ContentFile(b"never read"))
+    file = storage.open(name)
+    body = file._response["Body"]
+    file.close()
+    assert body._raw_stream.closed
+    with file.open() as reopened:
+        assert reopened.read() == b"never read"
+
+
 def test_text_mode_and_missing_files(s3_server):
     storage = storages["default"]
     name = storage.save("lines.txt", ContentFile(b"one\r\ntwo\rthree\n"))

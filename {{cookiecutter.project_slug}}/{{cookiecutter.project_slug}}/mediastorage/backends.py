@@ -68,6 +68,12 @@ class S3MediaFile(S3File):
 
     file = property(_get_file, S3File._set_file)
 
+    def close(self):
+        if self._response is not None:  # opened, never read: give the connection back
+            self._response["Body"].close()
+            self._response = None
+        super().close()
+
     def _spool(self, body) -> bool:
         """Copy the GET's body into S3File's spool; False if the connection broke on the way."""
         spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 -- closed by S3File.close()
