@@ -39,8 +39,8 @@ SIGNATURES = {"s3v4": "s3v4 (SigV4)", "s3": "s3 (legacy SigV2)"}
 
 
 def signature(storage) -> str:
-    """The signature the storage's client signs requests and URLs with (its botocore config's)."""
-    version = storage.connection.meta.client.meta.config.signature_version
+    """The signature the storage's client signs requests and URLs with (the botocore config it is given)."""
+    version = storage.client_config.signature_version
     if version is None:
         return "botocore's default (legacy SigV2 for signed URLs in some regions)"
     return SIGNATURES.get(version, version)
