@@ -55,6 +55,18 @@ def site(s3_server, tmp_path):
         yield server
 
 
+THUMBNAILS = "img:not([src*='/static/'])"  # every image on a page but the admin's own icons
+
+
+def assert_every_thumbnail_loaded(page) -> None:
+    """Every thumbnail on the page actually loaded (naturalWidth > 0), not just one of them exists."""
+    all_complete = "selector => [...document.querySelectorAll(selector)].every(image => image.complete)"
+    page.wait_for_function(all_complete, arg=THUMBNAILS)
+    images = page.eval_on_selector_all(THUMBNAILS, "images => images.map(i => [i.currentSrc, i.naturalWidth])")
+    assert images, f"no thumbnail on {page.url}"
+    assert [source for source, width in images if width == 0] == [], f"thumbnails that did not load on {page.url}"
+
+
 def test_upload_in_the_admin_shows_a_thumbnail_from_s3(browser, site, s3_server, tmp_path):
     picture = tmp_path / "harbour.jpg"
     picture.write_bytes(JPEG)
@@ -72,6 +84,7 @@ def test_upload_in_the_admin_shows_a_thumbnail_from_s3(browser, site, s3_server,
         page.set_input_files("input[type=file]", picture)
     assert upload.value.status == 200
     page.wait_for_url("**order_by=-modified_at**")
+    assert_every_thumbnail_loaded(page)  # the folder listing's icons (filer's icon view redirects to S3)
     page.click("a[href^='/admin/filer/image/'][href$='/change/']")  # the image's page shows its thumbnail
 {%- else %}
 
@@ -85,6 +98,7 @@ def test_upload_in_the_admin_shows_a_thumbnail_from_s3(browser, site, s3_server,
     thumbnail = page.locator(f"img[src^='{s3_server.url}/{s3_server.MEDIA_BUCKET}/']").first
     thumbnail.wait_for()
     page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=thumbnail.element_handle())
+    assert_every_thumbnail_loaded(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "admin-thumbnail.png", full_page=True)
 

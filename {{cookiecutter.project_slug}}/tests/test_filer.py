@@ -1,6 +1,7 @@
 """django-filer on the media storage{% if cookiecutter.private_media %} (and private files on the private storage){% endif %}, against a real S3 server."""
 
 import io
+import logging
 import urllib.request
 
 import pytest
@@ -56,6 +57,45 @@ def test_admin_upload_and_its_thumbnail_land_in_the_bucket(s3_server, admin_clie
         f"DELETE {thumbnail}",
         f"PUT {thumbnail}",
     ]
+
+
+def test_every_admin_icon_and_filer_thumbnail_of_one_image(s3_server, admin_client):
+    uploaded = upload(admin_client, "harbour.jpg", JPEG, "image/jpeg")
+    image = FilerImage.objects.get(pk=uploaded["file_id"])
+    original = image.file.name
+    prefix = f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/"
+
+    with s3_requests(*FILER_STORAGES) as sent:
+        icons = image.icons  # filer swallows a failure: a missing size is the only sign
+    thumbnails = image.thumbnails
+
+    assert list(icons) == filer_settings.FILER_ADMIN_ICON_SIZES
+    assert sorted(thumbnails) == sorted(FilerImage.DEFAULT_THUMBNAILS)
+    for size, url in icons.items():
+        assert url.removeprefix(prefix) in s3_server.object_names()
+        assert Image.open(io.BytesIO(fetch(url))).size == (int(size), int(size))
+    for name, url in thumbnails.items():
+        assert url.removeprefix(prefix) in s3_server.object_names()
+        width, height = Image.open(io.BytesIO(fetch(url))).size
+        assert width <= FilerImage.DEFAULT_THUMBNAILS[name]["size"][0] and height > 0, name
+    # Each icon: read the original (one GET), easy-thumbnails' delete-before-save, write the icon.
+    expected = []
+    for url in icons.values():
+        expected += [f"GET {original}", f"DELETE {url.removeprefix(prefix)}", f"PUT {url.removeprefix(prefix)}"]
+    assert sent == expected
+
+
+def test_an_icon_that_cannot_be_made_is_logged_not_swallowed(s3_server, admin_client, caplog):
+    uploaded = upload(admin_client, "harbour.jpg", JPEG, "image/jpeg")
+    image = FilerImage.objects.get(pk=uploaded["file_id"])
+    original = image.file.name
+    s3_server.client().put_object(Bucket=s3_server.MEDIA_BUCKET, Key=original, Body=b"damaged in the bucket")
+
+    with caplog.at_level(logging.ERROR):
+        assert image.icons == {}  # filer swallows the failure...
+    # ... but the log names the file and the reason, once per size.
+    reason = f"Cannot make a thumbnail of {original}: UnidentifiedImageError: cannot identify image file"
+    assert caplog.text.count(reason) == len(filer_settings.FILER_ADMIN_ICON_SIZES)
 
 
 def test_cached_filer_thumbnail_costs_no_request(s3_server, admin_client):

@@ -76,11 +76,24 @@ def test_dsn_alone_switches_media_to_s3():
 
 
 def test_bad_dsn_stops_start_up_with_a_clear_message_and_no_secret():
-    result = manage("check", DEFAULT_STORAGE_DSN=f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?colour=blue")
+    result = manage("check", DEFAULT_STORAGE_DSN=f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?auth=s3v5")
     assert result.returncode != 0
-    assert result.stderr.startswith("Cannot start: DEFAULT_STORAGE_DSN: unknown parameter colour")
+    assert result.stderr.startswith("Cannot start: DEFAULT_STORAGE_DSN: unknown auth 's3v5'")
     assert "Traceback" not in result.stderr
     assert SECRET not in result.stderr + result.stdout
+
+
+def test_unknown_dsn_parameter_is_a_check_warning_not_a_start_up_error():
+    # The platform may add parameters: a new one must not take the site down, a typo must still show.
+    dsn = PLATFORM_DSN + ("&" if "?" in PLATFORM_DSN else "?") + f"colour=blue&secret_hint={SECRET}"
+    result = manage("check", DEFAULT_STORAGE_DSN=dsn)
+    assert result.returncode == 0, result.stderr
+    assert "storage.W004" in result.stderr
+    assert "DEFAULT_STORAGE_DSN has parameters this project ignores: colour, secret_hint." in result.stderr
+    assert SECRET not in result.stderr + result.stdout
+    strict = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DEFAULT_STORAGE_DSN": dsn})
+    assert strict.returncode != 0
+    assert "storage.W004" in strict.stderr
 
 
 def test_production_needs_a_secret_key():

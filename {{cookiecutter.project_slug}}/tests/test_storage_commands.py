@@ -32,6 +32,7 @@ def test_storage_info_masks_credentials(s3_server):
     assert f"endpoint     {s3_server.url}" in text
     assert "bucket       media" in text
     assert "signed urls  no" in text
+    assert "signature    s3v4 (SigV4)" in text
     assert "access key   ****" in text
     assert s3_server.credentials["aws_secret_access_key"] not in text.replace("access key", "")
 

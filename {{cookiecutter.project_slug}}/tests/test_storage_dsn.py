@@ -1,7 +1,13 @@
 """DSN text in, storage configuration out: every shape the platform and S3 services use."""
 
+import functools
+from urllib.parse import quote, unquote, urlsplit
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.encoding import filepath_to_uri
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }}.mediastorage import (
     LocalConfig,
@@ -153,6 +159,44 @@ S3_DSNS = {
         "media.example.com/files",
         "http://media.example.com/files/",
     ),
+    # url= is the full base URL of the files: the prefix is not repeated after it.
+    "s3://K:S@my-bucket.s3.eu-central-1.amazonaws.com/media?url=https%3A%2F%2Fcdn.example.com%2Fmedia%2F": (
+        "my-bucket",
+        "https://s3.eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "virtual",
+        "media",
+        "cdn.example.com",
+        "https://cdn.example.com/media/",
+    ),
+    "s3://K:S@bucket.s3.eu-central-1.amazonaws.com/a/b?url=https%3A%2F%2Fcdn.example.com%2Fsite%2Fa%2Fb": (
+        "bucket",
+        "https://s3.eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "virtual",
+        "a/b",
+        "cdn.example.com/site",
+        "https://cdn.example.com/site/a/b/",
+    ),
+    # A percent-encoded prefix: keys under "my media/", URLs with %20.
+    "s3://K:S@bucket.s3.eu-central-1.amazonaws.com/my%20media/": (
+        "bucket",
+        "https://s3.eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "virtual",
+        "my media",
+        None,
+        "https://bucket.s3.eu-central-1.amazonaws.com/my%20media/",
+    ),
+    "s3://K:S@bucket.s3.eu-central-1.amazonaws.com/my%20media/?url=https%3A%2F%2Fcdn.example.com%2Fmy%2520media%2F": (
+        "bucket",
+        "https://s3.eu-central-1.amazonaws.com",
+        "eu-central-1",
+        "virtual",
+        "my media",
+        "cdn.example.com",
+        "https://cdn.example.com/my%20media/",
+    ),
     # A bare bucket name takes the endpoint of the project's region.
     "s3://KEY:SECRET@bucket/media": (
         "bucket",
@@ -208,7 +252,8 @@ def test_platform_defaults_public_unsigned_no_overwrite():
     assert options["default_acl"] == "public-read"
     assert options["querystring_auth"] is False
     assert options["file_overwrite"] is False
-    assert "signature_version" not in options
+    assert options["signature_version"] == "s3v4"
+    assert options["max_memory_size"] == 10 * 1024 * 1024  # larger reads spill to a temporary file
 
 
 @pytest.mark.parametrize(
@@ -271,7 +316,6 @@ BAD_DSNS = {
     f"s3://KEY:{SECRET}@media.example.com/": "cannot tell the bucket from the endpoint in host 'media.example.com'",
     f"s3://KEY:{SECRET}%zz@bucket.s3.amazonaws.com/": "bad percent-encoding in the secret",
     f"s3://KEY:{SECRET}%FF@bucket.s3.amazonaws.com/": "not valid percent-encoded UTF-8",
-    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?colour=blue": "unknown parameter colour",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=private&acl=public-read": "given more than once",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?auth=s3v5": "unknown auth 's3v5'",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=world": "unknown acl 'world'",
@@ -303,7 +347,9 @@ BAD_DSNS = {
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?domain=https%3A%2F%2Fcdn.example.com": "domain takes a host name",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=cdn.example.com": "url must be a full URL",
     f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fa&domain=b": "domain or url, not both",
-    f"file://media/?key={SECRET}": "unknown parameter key (known: url)",
+    f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/media?url=https%3A%2F%2Fcdn.example.com%2Ffiles%2F": (
+        "its path must end with the prefix /media/"
+    ),
     "file://media/": "absolute path",
 }
 
@@ -337,6 +383,16 @@ def test_an_unencoded_secret_is_understood_not_reinterpreted(secret):
     assert "EXAMPLE" not in config.media_url
 
 
+def test_unknown_parameters_are_ignored_and_named():
+    from {{ cookiecutter.project_slug }}.mediastorage.dsn import unknown_parameters
+
+    dsn = f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?colour=blue&auth=s3&new_platform_option=1"
+    assert parse_storage_dsn(dsn).options()["signature_version"] == "s3"
+    assert unknown_parameters(dsn) == ["colour", "new_platform_option"]
+    assert unknown_parameters("file:///data/media/?url=%2Fmedia%2F&key=x") == ["key"]
+    assert unknown_parameters(f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?auth=s3") == []
+
+
 def test_bare_bucket_needs_an_endpoint_without_a_region():
     with pytest.raises(StorageDSNError, match="add endpoint_url"):
         parse_storage_dsn("s3://K:S@bucket/", default_region=None)
@@ -354,3 +410,95 @@ def test_repr_never_shows_credentials():
     config = parse_storage_dsn(f"s3://AKIAEXAMPLE:{SECRET}@bucket.s3.eu-central-1.amazonaws.com/")
     assert SECRET not in repr(config)
     assert "AKIAEXAMPLE" not in repr(config)
+
+
+# Region kind -> (DSN with signed URLs, the region in the SigV4 credential scope)
+SIGNED_URL_DSNS = {
+    "aws us-east-1": ("s3://AKIAEXAMPLE:secret@bucket.s3.amazonaws.com/?qs_auth=true", "us-east-1"),
+    "aws eu-west-1": ("s3://AKIAEXAMPLE:secret@bucket.s3.eu-west-1.amazonaws.com/?qs_auth=true", "eu-west-1"),
+    "exoscale": ("s3://EXOkey:secret@bucket.sos-ch-dk-2.exo.io/?qs_auth=true", "ch-dk-2"),
+    "generic endpoint": (
+        "s3://KEY:secret@bucket/?endpoint_url=https%3A%2F%2Fminio.example.com&region_name=eu-1&qs_auth=true",
+        "eu-1",
+    ),
+}
+
+
+def signed_url_query(options: dict) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs, urlsplit
+
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+
+    return parse_qs(urlsplit(S3MediaStorage(**options).url("photos/cat.jpg")).query)
+
+
+@pytest.mark.parametrize("kind", SIGNED_URL_DSNS)
+def test_signed_urls_are_sigv4_in_every_region(kind):
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+    from {{ cookiecutter.project_slug }}.mediastorage.summary import signature
+
+    dsn, region = SIGNED_URL_DSNS[kind]
+    options = parse_storage_dsn(dsn).storages_entry()["OPTIONS"]
+    query = signed_url_query(options)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-Credential"][0].split("/")[2] == region
+    assert "Signature" not in query and "AWSAccessKeyId" not in query
+    assert signature(S3MediaStorage(**options)) == "s3v4 (SigV4)"  # what storage_info shows
+
+
+@pytest.mark.parametrize("kind", ["aws us-east-1", "aws eu-west-1"])
+def test_without_a_signature_version_botocore_would_sign_with_sigv2(kind):
+    # Why the DSN's default is explicit: left to botocore, these regions' URLs are SigV2.
+    dsn, _ = SIGNED_URL_DSNS[kind]
+    options = parse_storage_dsn(dsn).options()
+    del options["signature_version"]
+    assert "AWSAccessKeyId" in signed_url_query(options)
+
+
+@pytest.mark.parametrize("kind", SIGNED_URL_DSNS)
+def test_auth_s3_asks_for_the_legacy_signature(kind):
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+    from {{ cookiecutter.project_slug }}.mediastorage.summary import signature
+
+    dsn, _ = SIGNED_URL_DSNS[kind]
+    options = parse_storage_dsn(dsn + "&auth=s3").storages_entry()["OPTIONS"]
+    query = signed_url_query(options)
+    assert {"AWSAccessKeyId", "Signature", "Expires"} <= set(query)
+    assert "X-Amz-Algorithm" not in query
+    assert signature(S3MediaStorage(**options)) == "s3 (legacy SigV2)"
+
+
+# Prefix segments: any printable text but "/" (the separator), "\\" (django-storages reads it as a
+# Windows path separator) and the "." and ".." that no key may hold.
+PREFIX_SEGMENTS = st.text(st.characters(codec="utf-8", exclude_categories=["C"], exclude_characters="/\\"), min_size=1)
+
+
+@functools.cache
+def bucket_storage():
+    """One storage's boto3 connections for all examples: making them takes boto3 about a second."""
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+
+    dsn = "s3://K:S@bucket.s3.eu-central-1.amazonaws.com/"
+    storage = S3MediaStorage(**parse_storage_dsn(dsn).storages_entry()["OPTIONS"])
+    storage.url("x")  # connects
+    return storage
+
+
+@settings(max_examples=50, deadline=None)
+@given(segments=st.lists(PREFIX_SEGMENTS.filter(lambda s: s.strip(".") and s.strip() == s), min_size=1, max_size=3))
+def test_any_prefix_gives_keys_under_it_and_encoded_media_urls(segments):
+    from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+
+    location = "/".join(segments)
+    encoded = quote(location)
+    for query in ["", "?url=" + quote(f"https://cdn.example.com/site/{encoded}/", safe="")]:
+        config = parse_storage_dsn(f"s3://K:S@bucket.s3.eu-central-1.amazonaws.com/{encoded}/{query}")
+        assert config.location == location
+        assert config.media_url.isascii() and " " not in config.media_url
+        assert unquote(urlsplit(config.media_url).path).endswith(f"/{location}/")
+        if query:
+            assert config.media_url == f"https://cdn.example.com/site/{filepath_to_uri(location)}/"
+        storage = S3MediaStorage(**config.storages_entry()["OPTIONS"])
+        storage._connections = bucket_storage()._connections  # same endpoint, region and bucket
+        storage._unsigned_connections = bucket_storage()._unsigned_connections
+        assert storage.url("photos/cat 1.jpg") == config.media_url + "photos/cat%201.jpg"

@@ -37,12 +37,14 @@ def test_discrete_variables_with_region():
         "endpoint_url": "https://s3.eu-west-2.amazonaws.com",
         "region_name": "eu-west-2",
         "addressing_style": "virtual",
+        "signature_version": "s3v4",
         "location": "",
         "custom_domain": "cdn.example.com",
         "url_protocol": "https:",
         "default_acl": "public-read",
         "querystring_auth": False,
         "file_overwrite": False,
+        "max_memory_size": 10 * 1024 * 1024,
     }
 
 

@@ -1,13 +1,17 @@
 """easy-thumbnails on the media storage, against a real S3 server: where thumbnails land, and what they cost."""
 
 import io
+import logging
 import urllib.request
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import models
+from django.db.models.fields.files import ImageFieldFile
+from django.template import Context, Template
 from easy_thumbnails.files import get_thumbnailer
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from .images import JPEG, LARGE_JPEG, PNG_TRANSPARENT
 from .s3_requests import s3_requests
@@ -40,6 +44,74 @@ def test_thumbnail_is_in_the_bucket_and_loads(s3_server, name, data, box, expect
     assert (thumbnail.width, thumbnail.height) == expected_size
     if expected_format == "PNG":
         assert image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0  # transparency kept
+
+
+# Three sizes of one 800x600 image: (box, the thumbnail's size)
+SIZES = [((40, 40), (40, 30)), ((120, 120), (120, 90)), ((300, 200), (267, 200))]
+
+
+def assert_in_bucket_and_loads(s3_server, url: str, size: tuple[int, int]) -> None:
+    assert url.startswith(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/")
+    assert url.removeprefix(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/") in s3_server.object_names()
+    assert fetch_image(url).size == size
+
+
+def image_field_file(name: str) -> ImageFieldFile:
+    """The file as a model's ImageField holds it: easy-thumbnails then reads it through one file
+    object, closed after each thumbnail and opened again for the next."""
+    field = models.ImageField(storage=storages["default"])
+    field.name = "image"
+    return ImageFieldFile(None, field, name)
+
+
+def test_every_size_of_one_image_with_get_thumbnailer(s3_server):
+    source = storages["default"].save("photos/harbour.jpg", ContentFile(JPEG))
+    thumbnailer = get_thumbnailer(image_field_file(source))
+
+    thumbnails = [thumbnailer.get_thumbnail({"size": box}) for box, _ in SIZES]
+
+    assert len({thumbnail.name for thumbnail in thumbnails}) == len(SIZES)
+    for thumbnail, (_, size) in zip(thumbnails, SIZES, strict=True):
+        assert (thumbnail.width, thumbnail.height) == size
+        assert_in_bucket_and_loads(s3_server, thumbnail.url, size)
+
+
+def render(template: str, **context) -> str:
+    """Render a Django template written with <% %> and << >>: this file is itself a cookiecutter
+    (Jinja) template, and no Django tag may be left in a generated project."""
+    for jinja_safe, django in [("<%", "{" + "%"), ("%>", "%" + "}"), ("<<", "{" + "{"), (">>", "}" + "}")]:
+        template = template.replace(jinja_safe, django)
+    return Template(template).render(Context(context))
+
+
+def test_every_size_of_one_image_with_the_template_tag(s3_server):
+    source = storages["default"].save("photos/quay.jpg", ContentFile(JPEG))
+    tag = "<% thumbnail source {}x{} as t %><< t.url >> << t.width >>x<< t.height >>\n"
+    tags = "".join(tag.format(*box) for box, _ in SIZES)
+
+    rendered = render("<% load thumbnail %>" + tags, source=image_field_file(source))
+
+    lines = rendered.splitlines()
+    assert len(lines) == len(SIZES)
+    for line, (_, size) in zip(lines, SIZES, strict=True):
+        url, dimensions = line.split()
+        assert dimensions == "{}x{}".format(*size)
+        assert_in_bucket_and_loads(s3_server, url, size)
+
+
+def test_a_thumbnail_that_cannot_be_made_is_logged_with_name_and_reason(s3_server, caplog):
+    source = storages["default"].save("photos/broken.jpg", ContentFile(b"not an image at all"))
+    with caplog.at_level(logging.ERROR), pytest.raises(UnidentifiedImageError):
+        get_thumbnailer(storages["default"], source).get_thumbnail({"size": (50, 50)})
+    assert f"Cannot make a thumbnail of {source}: UnidentifiedImageError: cannot identify image file" in caplog.text
+    # The template tag shows nothing for it, but the log still says why.
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        rendered = render(
+            "<% load thumbnail %><% thumbnail source 50x50 %>", source=get_thumbnailer(storages["default"], source)
+        )
+    assert rendered == ""
+    assert f"Cannot make a thumbnail of {source}" in caplog.text
 
 
 def test_thumbnail_requests_first_and_cached(s3_server):

@@ -1,5 +1,7 @@
 """System checks for media storage: mistakes that would otherwise only show in production."""
 
+import os
+
 import easy_thumbnails.storage
 {%- if cookiecutter.use_filer %}
 import filer.settings
@@ -11,6 +13,7 @@ from django.core.files.storage import storages
 from storages.backends.s3 import S3Storage
 {%- endif %}
 
+from .mediastorage.dsn import unknown_parameters
 from .mediastorage.inventory import configured_storages, describe, place
 
 {%- if cookiecutter.region != "other" %}
@@ -51,6 +54,24 @@ def check_media_not_on_local_disk(app_configs, **kwargs):
         )
         for variable, name in local.items()
     ]
+
+
+@checks.register(checks.Tags.compatibility)
+def check_unknown_dsn_parameters(app_configs, **kwargs):
+    """A DSN parameter the project does not know is ignored (the platform may add some): name it."""
+    variables = dict.fromkeys(variable for _, _, variable in configured_storages())
+    warnings = []
+    for variable in variables:
+        unknown = unknown_parameters(os.environ.get(variable, ""))
+        if unknown:
+            warnings.append(
+                checks.Warning(
+                    f"{variable} has parameters this project ignores: {', '.join(unknown)}.",
+                    hint="Remove them, or correct a misspelt one (known: see the storage DSN table in README.md).",
+                    id="storage.W004",
+                )
+            )
+    return warnings
 
 
 @checks.register(checks.Tags.compatibility)

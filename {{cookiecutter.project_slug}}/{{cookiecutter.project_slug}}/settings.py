@@ -143,6 +143,11 @@ FILER_STORAGES = filer_storages(public=media_storage, private=media_storage.as_p
 
 # Thumbnail sizes kept in the database: reading a thumbnail's width and height costs no request.
 THUMBNAIL_CACHE_DIMENSIONS = True
+# easy-thumbnails' PIL reader, logging why a thumbnail cannot be made (easy-thumbnails hides it).
+THUMBNAIL_SOURCE_GENERATORS = ["{{ cookiecutter.project_slug }}.thumbnails.pil_image"]
+{%- if cookiecutter.use_filer %}
+FILER_ENABLE_LOGGING = True  # filer logs the thumbnails it fails to make (needs "filer" in LOGGING)
+{%- endif %}
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
@@ -165,5 +170,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.log_level("LOG_LEVEL", default="INFO")},
     # botocore logs request headers at DEBUG; keep it quiet whatever LOG_LEVEL says.
-    "loggers": {"botocore": {"level": "WARNING"}, "boto3": {"level": "WARNING"}},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+{%- if cookiecutter.use_filer %}
+        "filer": {"level": "INFO"},
+{%- endif %}
+    },
 }

@@ -2,12 +2,16 @@
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from botocore.config import Config
+from django.utils.encoding import filepath_to_uri
 
 S3_BACKEND = f"{__package__}.backends.S3MediaStorage"
 LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
+# A file read from S3 is kept in memory up to this size, then in a temporary file (the platform's
+# figure). django-storages' default, 0, keeps any file in memory, however large.
+MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class S3Config:
     access_key: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     location: str = ""
-    signature_version: str | None = None
+    signature_version: str = "s3v4"
     custom_domain: str | None = None
     url_protocol: str = "https:"
     acl: str | None = "public-read"
@@ -45,6 +49,7 @@ class S3Config:
             "querystring_auth": self.signed_urls,
             # Off unless asked (with_overwrite): two uploads of photo.jpg make two files, not one.
             "file_overwrite": self.overwrite,
+            "max_memory_size": MAX_MEMORY_SIZE,
         }
         return {key: value for key, value in options.items() if value is not None}
 
@@ -67,10 +72,11 @@ class S3Config:
 
     @property
     def media_url(self) -> str:
-        """The URL prefix S3Storage.url() builds for this bucket (unsigned URLs)."""
+        """The URL prefix S3Storage.url() builds for this bucket (unsigned URLs), encoded as it encodes."""
         prefix = f"{self.location}/" if self.location else ""
         if self.custom_domain:
-            return f"{self.url_protocol}//{self.custom_domain}/{prefix}"
+            return f"{self.url_protocol}//{self.custom_domain}/{filepath_to_uri(prefix)}"
+        prefix = quote(prefix, safe="/~")  # as botocore encodes a key in the bucket's URL
         endpoint = urlsplit(self.endpoint_url)
         if self.addressing_style == "path":
             return f"{self.endpoint_url.rstrip('/')}/{self.bucket}/{prefix}"

@@ -143,14 +143,14 @@ def s3_config(
     addressing = params.get("addressing_style") or _default_addressing(bucket, endpoint)
     if addressing not in ADDRESSING_STYLES:
         raise StorageDSNError(variable, f"addressing_style must be one of {', '.join(ADDRESSING_STYLES)}")
-    signature = None
+    signature = SIGNATURES["s3v4"]  # unless asked: botocore still signs some regions' URLs with SigV2
     if "auth" in params:
         signature = SIGNATURES.get(params["auth"])
         if signature is None:
             raise StorageDSNError(
                 variable, f"unknown auth '{params['auth'][:20]}' (use s3v4, or s3 for the legacy signature)"
             )
-    custom_domain, url_protocol = _custom_domain(sources.get("domain", variable), params, expected)
+    custom_domain, url_protocol = _custom_domain(sources.get("domain", variable), params, location, expected)
     acl = _acl(variable, params.get("acl", "private" if private else "public-read"))
     signed_urls = _boolean(variable, "qs_auth", params.get("qs_auth", "true" if private else "false"))
     if private and (custom_domain or not signed_urls or acl not in ("private", None)):
@@ -238,12 +238,20 @@ def _query_parameters(variable: str, query: str, known: tuple[str, ...]) -> dict
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise StorageDSNError(variable, f"parameter {', '.join(repeated)} given more than once")
-    unknown = sorted(set(names) - set(known))
-    if unknown:
-        shown = ", ".join(name[:30] for name in unknown)
-        expected = FILE_FORM if known == FILE_PARAMETERS else S3_FORM
-        raise StorageDSNError(variable, f"unknown parameter {shown} (known: {', '.join(known)})", expected)
-    return dict(pairs)
+    # An unknown parameter is ignored, as the platform's own parser does (it may add parameters);
+    # manage.py check names it (unknown_parameters()).
+    return {name: value for name, value in pairs if name in known}
+
+
+def unknown_parameters(text: str) -> list[str]:
+    """The parameters of a DSN that parse_storage_dsn() ignores, for a system check to name."""
+    scheme, _, _ = text.partition("://")
+    known = FILE_PARAMETERS if scheme == "file" else S3_PARAMETERS
+    try:
+        names = {name for name, _ in parse_qsl(urlsplit(text).query, keep_blank_values=True)}
+    except ValueError:
+        return []  # not a DSN at all: the settings already refused it
+    return sorted(name[:30] for name in names - set(known))
 
 
 def _credential(variable: str, raw: str | None, what: str) -> str | None:
@@ -289,7 +297,9 @@ def _default_addressing(bucket: str, endpoint: Endpoint) -> str:
     return "virtual"
 
 
-def _custom_domain(variable: str, params: dict[str, str], expected: str | None = S3_FORM) -> tuple[str | None, str]:
+def _custom_domain(
+    variable: str, params: dict[str, str], location: str, expected: str | None = S3_FORM
+) -> tuple[str | None, str]:
     if "domain" in params and "url" in params:
         raise StorageDSNError(variable, "give domain or url, not both")
     if "domain" in params:
@@ -308,8 +318,21 @@ def _custom_domain(variable: str, params: dict[str, str], expected: str | None =
             raise StorageDSNError(variable, "url must be a full URL such as https://cdn.example.com/media/")
         if "@" in url.netloc:
             raise StorageDSNError(variable, "url must not contain credentials (user:password@)")
-        return (url.netloc + url.path).rstrip("/"), f"{url.scheme}:"
+        return url.netloc + _without_prefix(variable, url.path, location), f"{url.scheme}:"
     return None, "https:"
+
+
+def _without_prefix(variable: str, path: str, location: str) -> str:
+    """url= is the files' full base URL, but S3Storage.url() adds the prefix: take it off url's path."""
+    segments = path.rstrip("/").split("/")
+    if not location:
+        return "/".join(segments)
+    count = location.count("/") + 1
+    if unquote("/".join(segments[-count:])) != location or len(segments) <= count:
+        raise StorageDSNError(
+            variable, f"url is the full base URL of the files, so its path must end with the prefix /{location}/"
+        )
+    return "/".join(segments[:-count])
 
 
 def _acl(variable: str, value: str) -> str | None:

@@ -32,7 +32,7 @@ def summarize(storage) -> dict[str, str]:
             "endpoint": mask_credentials(storage.endpoint_url or "AWS default for the region"),
             "region": storage.region_name or "not set",
             "addressing": storage.addressing_style or "auto",
-            "signature": storage.signature_version or "s3v4",
+            "signature": signature(storage),
             "location": storage.location or "(bucket root)",
             "url": _example_url(storage),
             "acl": storage.default_acl or "none (the bucket's policy decides)",
@@ -44,6 +44,17 @@ def summarize(storage) -> dict[str, str]:
     if isinstance(storage, FileSystemStorage):
         return {"backend": backend, "location": str(storage.location), "url": _example_url(storage)}
     return {"backend": backend}
+
+
+SIGNATURES = {"s3v4": "s3v4 (SigV4)", "s3": "s3 (legacy SigV2)"}
+
+
+def signature(storage) -> str:
+    """The signature the storage's client signs requests and URLs with (the botocore config it is given)."""
+    version = storage.client_config.signature_version
+    if version is None:
+        return "botocore's default (legacy SigV2 for signed URLs in some regions)"
+    return SIGNATURES.get(version, version)
 
 
 def _example_url(storage) -> str:
