@@ -8,8 +8,15 @@ import os
 
 import django
 import pytest
+from hypothesis import settings
 
 from tests.s3_server import S3Server
+
+# In CI, hypothesis draws the same examples on every run: a red CI then means a change, not a new draw.
+# Locally the draws vary, so that new cases keep being tried.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.hookimpl(tryfirst=True)
