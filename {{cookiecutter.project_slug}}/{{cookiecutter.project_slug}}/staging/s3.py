@@ -254,8 +254,7 @@ class S3Transfers:
         with create_transfer_manager(self.client, self.config) as manager:
             manager.copy({"Bucket": self.bucket, "Key": self.key(backup.name)}, self.bucket, key).result()
         if backup.acl is not None:
-            policy = {"Grants": backup.acl["Grants"], "Owner": backup.acl["Owner"]}
-            self.client.put_object_acl(Bucket=self.bucket, Key=key, AccessControlPolicy=policy)
+            self.client.put_object_acl(Bucket=self.bucket, Key=key, **_grant_headers(backup.acl["Grants"]))
         return None
 
     def _etag(self, key: str) -> str | None:
@@ -301,6 +300,33 @@ class S3Transfers:
             keys[error["Key"]]: f"{error.get('Code', 'Error')}: {error.get('Message', '')}"
             for error in response.get("Errors", ())
         }
+
+
+GRANT_HEADERS = {
+    "FULL_CONTROL": "GrantFullControl",
+    "READ": "GrantRead",
+    "READ_ACP": "GrantReadACP",
+    "WRITE_ACP": "GrantWriteACP",
+    "WRITE": "GrantWrite",
+}
+GRANTEE_FIELDS = {
+    "CanonicalUser": ("id", "ID"),
+    "Group": ("uri", "URI"),
+    "AmazonCustomerByEmail": ("emailAddress", "EmailAddress"),
+}
+
+
+def _grant_headers(grants: list[dict]) -> dict[str, str]:
+    """An object's grants (get_object_acl) as PutObjectAcl's x-amz-grant-* headers.
+
+    The headers rather than an AccessControlPolicy document: S3 takes both, moto only the headers.
+    """
+    headers: dict[str, list[str]] = defaultdict(list)
+    for grant in grants:
+        grantee = grant["Grantee"]
+        word, field = GRANTEE_FIELDS[grantee["Type"]]
+        headers[GRANT_HEADERS[grant["Permission"]]].append(f'{word}="{grantee[field]}"')
+    return {header: ", ".join(values) for header, values in headers.items()}
 
 
 def _acls_unsupported(error: ClientError) -> bool:
