@@ -427,9 +427,11 @@ def test_a_name_taken_after_the_check_is_not_replaced(faulty, large):
     theirs = b"theirs: published by another process in the meantime"
     operation = "CompleteMultipartUpload" if large else "PutObject"
     other = faulty.client()
-    before_request(
-        storage, operation, "out/shared.bin", lambda: other.put_object(Bucket="media", Key="out/shared.bin", Body=theirs)
-    )
+
+    def write_theirs():
+        other.put_object(Bucket="media", Key="out/shared.bin", Body=theirs)
+
+    before_request(storage, operation, "out/shared.bin", write_theirs)
     files = {"shared.bin": mine, "own-1.txt": b"one", "own-2.txt": b"two"}
     with pytest.raises(StagingError) as caught, staging_area("out", storage) as area:
         write(area.path, files)
@@ -470,7 +472,8 @@ TRIALS = 20
 @pytest.fixture(scope="module")
 def publishers(faulty_server):
     """Four separate processes (tests/staging_publisher.py) that publish to the fault-injecting server."""
-    environ = {**os.environ, "DEFAULT_STORAGE_DSN": faulty_server.dsn(faulty_server.MEDIA_BUCKET), "LOG_LEVEL": "ERROR"}
+    dsn = faulty_server.dsn(faulty_server.MEDIA_BUCKET)
+    environ = {**os.environ, "DEFAULT_STORAGE_DSN": dsn, "LOG_LEVEL": "ERROR"}
     root = Path(__file__).resolve().parent.parent
     processes = [
         subprocess.Popen(
@@ -660,6 +663,7 @@ def test_the_kept_folder_message_names_everything_kept(s3_server):
         (area.path / "link").symlink_to(area.path / "ok.txt")
 
     message, root = str(caught.value), caught.value.kept_in.parent
-    assert f"Everything kept is in {root}: files/ (the files to publish), pulled/ (the inputs pull() fetched)" in message
+    kept = f"Everything kept is in {root}: files/ (the files to publish), pulled/ (the inputs pull() fetched)"
+    assert kept in message
     assert f"The local files are kept in {caught.value.kept_in}" in message
     assert (root / "pulled" / "uploads" / "in.txt").read_bytes() == b"input"
