@@ -605,12 +605,16 @@ def test_a_service_without_conditional_writes_is_detected_once_and_named_in_the_
             for run in range(2):
                 with staging_area(f"run-{run}", storage) as area:
                     write(area.path, {"a.txt": b"x"})
+            server.fail(r"/poison\.txt$")
+            with pytest.raises(StagingError) as caught, staging_area("run-2", storage) as area:
+                write(area.path, {"a.txt": b"x", "b.txt": b"x", "zz/poison.txt": b"x"})
         names = server.object_names()
         probes = [put for method, put, _ in server.stats()["requests"] if method == "PUT" and ".staging-probe" in put]
     finally:
         server.stop()
 
     assert names == ["run-0/a.txt", "run-1/a.txt"]  # published all the same, with the weaker guarantee
+    assert caught.value.left_behind == {}  # the failed one removed its files (comparing ETags first)
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert len([text for text in warnings if "ignores conditional writes (If-None-Match)" in text]) == 1
     assert len([text for text in warnings if "ignores conditional deletes" in text]) == 1

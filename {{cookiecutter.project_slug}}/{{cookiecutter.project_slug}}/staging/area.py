@@ -38,11 +38,13 @@ def staging_area(
       folder is removed. ``area.published`` maps each relative path to its stored name.
     - An exception in the block publishes nothing and removes the folder.
     - Names already taken in the storage are a StagingError before anything is sent, unless
-      ``overwrite=True``; names are never changed. A prefix or name with ``..`` or a leading ``/``
-      is refused (SuspiciousFileOperation).
-    - If an upload fails, whatever this publish wrote is removed again (replaced files are put
-      back), StagingError names the failed files and why, and the local files are kept (the
-      message and ``error.kept_in`` say where).
+      ``overwrite=True``; names are never changed. A prefix or name with ``..``, a leading ``/``
+      or a control character is refused (SuspiciousFileOperation).
+    - A name another writer takes after that check is never replaced (on S3: conditional writes,
+      where the service has them): the publish fails (``error.conflicts``).
+    - If an upload fails, whatever this publish wrote is removed again, and only that (replaced
+      files are put back, with their headers, metadata and ACL), StagingError names the failed
+      files and why, and the local files are kept (the message and ``error.kept_in`` say where).
 
     ``storage`` defaults to the default storage; any Django storage works, and S3Storage takes a
     fast path through its own boto3 client (multipart, streamed from disk, standard retries).
