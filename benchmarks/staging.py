@@ -144,7 +144,10 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
         method(f"warm-up-{len(name)}")
     times = {name: [] for name in methods}
     for repetition in range(args.repeat):  # interleaved, so that drift hits every method alike
-        for number, (name, method) in enumerate(methods.items()):
+        # ... and each run starts with another method, so that none always follows the same one
+        order = list(methods.items())
+        order = order[repetition % len(order) :] + order[: repetition % len(order)]
+        for number, (name, method) in enumerate(order):
             server.reset()
             gc.collect()  # the same clean start for every method: no collection left over from the previous one
             started = time.perf_counter()

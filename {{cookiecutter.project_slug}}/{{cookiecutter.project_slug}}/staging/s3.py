@@ -107,23 +107,43 @@ class S3Transfers:
             return {}
         folder = f"{BACKUPS}/{uuid.uuid4().hex}"
         backups = {name: Backup(f"{folder}/{name}", etag) for name, etag in taken.items()}
-        _, failures = concurrently(lambda name: self._back_up(name, backups[name]), backups, self.workers)
+        acls, failures = concurrently(self._acl, backups, self.workers)
+        if not failures:
+            failures = self._copy({name: (name, backup.name, backup.etag) for name, backup in backups.items()})
         if failures:
             self.discard_backups(backups)
             raise BackupFailed(failures)
+        for name, acl in acls.items():
+            backups[name].acl = acl
         return backups
 
-    def _back_up(self, name: str, backup: Backup) -> None:
-        key = self.key(name)
+    def _acl(self, name: str) -> dict | None:
         try:
-            backup.acl = self.client.get_object_acl(Bucket=self.bucket, Key=key)
+            return self.client.get_object_acl(Bucket=self.bucket, Key=self.key(name))
         except ClientError as error:
-            if not _acls_unsupported(error):
-                raise
-        # s3transfer's copy keeps type, headers and metadata (a multipart copy too); only if unchanged since listed
-        condition = {"CopySourceIfMatch": backup.etag} if backup.etag else {}
+            if _acls_unsupported(error):
+                return None
+            raise
+
+    def _copy(self, copies: dict[str, tuple[str, str, str]]) -> dict[str, BaseException]:
+        """Server-side copies, {label: (from name, to name, ETag the source must have, or "")}: failures by label.
+
+        s3transfer's copy keeps the content type, headers and metadata (a multipart copy too).
+        """
+        futures = {}
         with create_transfer_manager(self.client, self.config) as manager:
-            manager.copy({"Bucket": self.bucket, "Key": key}, self.bucket, self.key(backup.name), condition).result()
+            for label, (source, target, etag) in copies.items():
+                condition = {"CopySourceIfMatch": etag} if etag else {}
+                futures[label] = manager.copy(
+                    {"Bucket": self.bucket, "Key": self.key(source)}, self.bucket, self.key(target), condition
+                )
+        failures = {}
+        for label, future in futures.items():
+            try:
+                future.result()
+            except Exception as error:
+                failures[label] = error
+        return failures
 
     def discard_backups(self, backups: dict[str, Backup], keep: Collection[str] = ()) -> None:
         """Remove the backup copies (except those of the names in ``keep``); a failure only logs."""
@@ -237,7 +257,7 @@ class S3Transfers:
                 return None  # nothing was stored (or the replaced object is still there)
             return "may have been written by this publish (its upload got no answer): check it"
         if backup is not None:
-            return self._restore(key, ours, backup)
+            return self._restore(name, ours, backup)
         if self.support().deletes:
             try:
                 self.client.delete_object(Bucket=self.bucket, Key=key, IfMatch=ours)
@@ -248,13 +268,19 @@ class S3Transfers:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         return None
 
-    def _restore(self, key: str, ours: str, backup: Backup) -> str | None:
+    def _restore(self, name: str, ours: str, backup: Backup) -> str | None:
+        key = self.key(name)
         if self._etag(key) != ours:
             return None  # someone else replaced it since: theirs now, not ours to put back
-        with create_transfer_manager(self.client, self.config) as manager:
-            manager.copy({"Bucket": self.bucket, "Key": self.key(backup.name)}, self.bucket, key).result()
+        failures = self._copy({key: (backup.name, name, "")})
+        if failures:
+            raise failures[key]
         if backup.acl is not None:
-            self.client.put_object_acl(Bucket=self.bucket, Key=key, **_grant_headers(backup.acl["Grants"]))
+            try:
+                self.client.put_object_acl(Bucket=self.bucket, Key=key, **_grant_headers(backup.acl["Grants"]))
+            except ClientError as error:
+                if not _acls_unsupported(error):  # a bucket with ACLs disabled: there is none to put back
+                    raise
         return None
 
     def _etag(self, key: str) -> str | None:
