@@ -465,7 +465,7 @@ def test_the_undo_leaves_an_object_someone_else_replaced_meanwhile(faulty):
     assert caught.value.left_behind == {}
 
 
-PUBLISH_SLOWLY = 0.25  # seconds each PUT waits in the test server, so that publishes overlap
+PUBLISH_SLOWLY = 0.15  # seconds each PUT waits in the test server, so that publishes overlap
 TRIALS = 20
 
 
@@ -647,7 +647,7 @@ def test_names_with_control_characters_are_refused_before_anything_is_sent(s3_se
         area.pull([f"uploads/bad{bad}.txt"])
 
 
-@hypothesis.settings(deadline=None)  # a loaded test machine must not fail it
+@hypothesis.settings(deadline=None, database=None)  # no deadline on a loaded machine; no .hypothesis/ folder
 @hypothesis.given(st.text(max_size=30))
 def test_any_name_is_either_kept_exactly_or_refused_with_a_printable_message(text):
     try:

@@ -92,11 +92,9 @@ class StorageTransfers:
                         f"{name!r} was taken by someone else while publishing; "
                         f"the storage saved the file as {saved!r} instead"
                     )
-            except FileExistsError:
-                stop.set()
-                raise
-            except BaseException:
-                result.unknown.append(name)  # a save that fails part-way may leave a partial file
+            except BaseException as error:
+                if not isinstance(error, FileExistsError):
+                    result.unknown.append(name)  # a save that fails part-way may leave a partial file
                 if not keep_going:
                     stop.set()
                 raise
