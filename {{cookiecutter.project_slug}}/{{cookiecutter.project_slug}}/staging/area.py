@@ -112,9 +112,8 @@ class StagingArea:
         where = self._transfers.describe()
         try:
             taken = self._transfers.existing(names.values())
-            self._transfers.prepare()
         except Exception as error:
-            message = f"Nothing was published: could not check the names already in {where}:"
+            message = f"Nothing was published: could not list the names already in {where}:"
             raise self._error(message, {"(listing)": error}) from None
         if taken and not self.overwrite:
             raise self._error(
@@ -122,6 +121,11 @@ class StagingArea:
                 "Pass overwrite=True to replace them, or publish under another prefix.",
                 dict.fromkeys(taken, "already exists"),
             )
+        try:
+            self._transfers.prepare()
+        except Exception as error:
+            message = f"Nothing was published: could not find out whether {where} honours conditional writes:"
+            raise self._error(message, {"(probe)": error}) from None
         try:
             backups = self._transfers.back_up(taken)
         except BackupFailed as error:
