@@ -2,18 +2,22 @@
 
     python benchmarks/staging.py                       # full size: 200 x 50 KB, one 300 MB file
     python benchmarks/staging.py --files 20 --large-mb 5 --repeat 1   # a quick check
+    python benchmarks/staging.py --baseline OTHER/my_site/staging     # also time another version of it
 
 Bakes the template into a temporary folder (or uses --project), starts moto on 127.0.0.1 with the
 baked project's tests/s3_server.py, and prints, measured side by side in one run: publishing small
 files with a sequential storage.save() loop, with staging_area(), and with raw boto3 put_object on
 the same number of threads; the two ratios; and the peak memory growth of publishing one large file.
-It prints figures and whether the targets are met; it asserts nothing.
+With --baseline, another version of the staging package (a folder, e.g. from a project baked from an
+older commit) is timed in the same loop, and the two are compared. It prints figures and whether the
+targets are met; it asserts nothing.
 """
 
 import argparse
 import gc
 import importlib
 import importlib.metadata
+import importlib.util
 import mimetypes
 import os
 import re
@@ -31,6 +35,7 @@ TARGET_OVERHEAD = 1.15  # ... and taking at most this much of raw boto3's time
 TARGET_MEMORY_MB = 50  # peak memory growth while publishing the large file
 SEQUENTIAL = "sequential storage.save() loop"
 STAGING = "staging_area()"
+BASELINE = "staging_area(), baseline version"
 RAW_SAME = "raw boto3 put_object, {workers} threads, same ACL and type"
 RAW_BARE = "raw boto3 put_object, {workers} threads, bare"
 
@@ -82,7 +87,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each method; the median is shown")
     parser.add_argument("--large-mb", type=int, default=300, help="size of the large file in MB (default 300)")
     parser.add_argument("--project", type=Path, help="an already baked project (default: bake the template)")
+    parser.add_argument("--baseline", type=Path, help="another version's staging package folder, timed alongside")
     return parser.parse_args()
+
+
+def load_baseline(folder: Path):
+    """The staging package in `folder`, imported under another name so that it sits beside this one."""
+    spec = importlib.util.spec_from_file_location(
+        "baseline_staging", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def bake(scratch: Path) -> Path:
@@ -120,8 +137,8 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
             with path.open("rb") as content:
                 storage.save(f"{prefix}/{path.name}", File(content))
 
-    def staged(prefix: str) -> None:
-        with staging.staging_area(prefix, workers=args.workers) as area:
+    def staged(prefix: str, module=staging) -> None:
+        with module.staging_area(prefix, workers=args.workers) as area:
             for path in files:
                 os.link(path, area.path / path.name)  # the files are "made" in the area; linking costs ~nothing
 
@@ -144,11 +161,17 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
         RAW_SAME: lambda prefix: raw(prefix, **same_objects),
         RAW_BARE: raw,
     }
+    if args.baseline:
+        baseline = load_baseline(args.baseline)
+        methods[BASELINE] = lambda prefix: staged(prefix, baseline)
     for name, method in methods.items():  # warm up: connections, imports, moto's first-request costs
         method(f"warm-up-{len(name)}")
     times = {name: [] for name in methods}
     for repetition in range(args.repeat):  # interleaved, so that drift hits every method alike
-        for number, (name, method) in enumerate(methods.items()):
+        # ... and each run starts with another method, so that none always follows the same one
+        order = list(methods.items())
+        order = order[repetition % len(order) :] + order[: repetition % len(order)]
+        for number, (name, method) in enumerate(order):
             server.reset()
             gc.collect()  # the same clean start for every method: no collection left over from the previous one
             started = time.perf_counter()
@@ -184,6 +207,11 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
         f"staging_area() vs raw boto3:       {overhead:.2f}x the time ({verdict(overhead <= TARGET_OVERHEAD)} "
         f"target: at most {TARGET_OVERHEAD:g}x; vs the bare put_object: {median[STAGING] / median[RAW_BARE]:.2f}x)"
     )
+    if BASELINE in median:
+        print(
+            f"staging_area() vs baseline version: {median[STAGING] / median[BASELINE]:.2f}x the time "
+            f"(baseline vs raw boto3: {median[BASELINE] / median[RAW_SAME]:.2f}x)"
+        )
     print(
         f"One {args.large_mb} MB file with staging_area(): {large_seconds:.1f} s, peak memory growth "
         f"{large_growth:.1f} MB ({verdict(large_growth < TARGET_MEMORY_MB)} target: under {TARGET_MEMORY_MB} MB)"

@@ -9,8 +9,13 @@ Everything under /fault-api/ controls it (JSON bodies); every other request goes
 - POST /fault-api/slow     {"method": "PUT", "path": REGEX, "seconds": 0.2}  -- delay matching requests
 - POST /fault-api/die-after {"method": "PUT", "path": REGEX, "count": N}  -- the process exits
                             while answering the Nth matching request (moto has already stored it)
+- POST /fault-api/ignore-conditions {}  -- drop If-None-Match / If-Match from every request, like a
+                            service without conditional writes
 - POST /fault-api/reset    forget the rules and the counters
 - GET  /fault-api/stats    {"requests": [[method, path, status], ...], "max_in_flight": N}
+
+Writes to one key are answered one at a time, as S3 makes a conditional write atomic: moto checks
+If-None-Match and then stores, two steps another thread could come between.
 
 Hand-written: moto has no fault injection, and a proxy (toxiproxy, mitmproxy) would be another
 service to install for a few lines of WSGI middleware.
@@ -22,6 +27,7 @@ import re
 import sys
 import threading
 import time
+from collections import defaultdict
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -33,11 +39,13 @@ class FaultInjector:
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
+        self.key_locks = defaultdict(threading.Lock)  # path -> lock: one write at a time per key
         self.reset()
 
     def reset(self):
         with self.lock:
             self.failing, self.slow, self.dying = [], [], []
+            self.ignoring_conditions = False
             self.failed = {}  # (rule index, path) -> failures so far
             self.requests = []
             self.in_flight = self.max_in_flight = 0
@@ -52,6 +60,10 @@ class FaultInjector:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             delay = max([rule["seconds"] for rule in self.slow if _matches(rule, method, path)], default=0)
             failure = self._failure(method, path)
+            key_lock = self.key_locks[path] if method in ("PUT", "POST", "DELETE") else None
+            if self.ignoring_conditions:
+                environ.pop("HTTP_IF_NONE_MATCH", None)
+                environ.pop("HTTP_IF_MATCH", None)
         try:
             time.sleep(delay)
             if failure:
@@ -62,7 +74,11 @@ class FaultInjector:
                 status.append(int(code.split()[0]))
                 return start_response(code, headers, *args)
 
-            body = self.app(environ, recording_start_response)
+            if key_lock is None:
+                body = self.app(environ, recording_start_response)
+            else:
+                with key_lock:
+                    body = self.app(environ, recording_start_response)
             self._record(method, path, status[0] if status else 0)
             self._maybe_die(method, path)
             return body
@@ -112,6 +128,8 @@ class FaultInjector:
                 self.slow.append(rule)
             elif command == "die-after":
                 self.dying.append(rule)
+            elif command == "ignore-conditions":
+                self.ignoring_conditions = True
             elif command == "stats":
                 answer = {"requests": list(self.requests), "max_in_flight": self.max_in_flight}
         if command == "reset":

@@ -129,8 +129,12 @@ class FaultyS3Server(S3Server):
         """Answer PUTs whose path ("/bucket/key") matches the regex with an S3 error (the first `times` per path)."""
         self._control("fail", {"method": "PUT", "path": path, "times": times, "status": status, "code": code})
 
-    def slow_down(self, path: str, seconds: float) -> None:
-        self._control("slow", {"method": "PUT", "path": path, "seconds": seconds})
+    def slow_down(self, path: str, seconds: float, method: str = "PUT") -> None:
+        self._control("slow", {"method": method, "path": path, "seconds": seconds})
+
+    def ignore_conditions(self) -> None:
+        """Behave like a service without conditional writes: drop If-None-Match and If-Match."""
+        self._control("ignore-conditions", {})
 
     def die_after(self, count: int, path: str = "") -> None:
         """Exit while answering the `count`-th matching PUT (after moto stored it)."""

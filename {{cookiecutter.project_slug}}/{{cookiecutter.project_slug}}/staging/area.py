@@ -13,11 +13,11 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
 
-from .errors import StagingError, describe
+from .errors import BackupFailed, StagingError, describe
 from .generic import StorageTransfers
 from .names import clean_prefix, join, relative_name, storage_name
 from .s3 import S3Transfers
-from .transfers import UploadJob, check_workers
+from .transfers import UploadJob, UploadResult, check_workers
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,13 @@ def staging_area(
       folder is removed. ``area.published`` maps each relative path to its stored name.
     - An exception in the block publishes nothing and removes the folder.
     - Names already taken in the storage are a StagingError before anything is sent, unless
-      ``overwrite=True``; names are never changed. A prefix or name with ``..`` or a leading ``/``
-      is refused (SuspiciousFileOperation).
-    - If an upload fails, whatever this publish wrote is removed again (replaced files are put
-      back), StagingError names the failed files and why, and the local files are kept (the
-      message and ``error.kept_in`` say where).
+      ``overwrite=True``; names are never changed. A prefix or name with ``..``, a leading ``/``
+      or a control character is refused (SuspiciousFileOperation).
+    - A name another writer takes after that check is never replaced (on S3: conditional writes,
+      where the service has them): the publish fails (``error.conflicts``).
+    - If an upload fails, whatever this publish wrote is removed again, and only that (replaced
+      files are put back, with their headers, metadata and ACL), StagingError names the failed
+      files and why, and the local files are kept (the message and ``error.kept_in`` say where).
 
     ``storage`` defaults to the default storage; any Django storage works, and S3Storage takes a
     fast path through its own boto3 client (multipart, streamed from disk, standard retries).
@@ -74,12 +76,13 @@ class StagingArea:
         self.storage = storages["default"] if storage is None else storage
         self.overwrite = overwrite
         self.published: dict[str, str] = {}
-        self._transfers = _transfers_for(self.storage, check_workers(workers))
+        workers = check_workers(workers)
         self._root = Path(tempfile.mkdtemp(prefix="staging-", dir=local_dir))
         self.path = self._root / "files"  # what is published
         self.path.mkdir()
         self._pulled = self._root / "pulled"  # inputs: beside path, so they are not published again
-        self._replaced = self._root / "replaced"  # copies of the files overwrite=True replaces
+        self._replaced = self._root / "replaced"  # copies of the files overwrite=True replaces (other storages)
+        self._transfers = _transfers_for(self.storage, workers, self._replaced)
 
     def pull(self, names: Iterable[str | PurePath]) -> list[Path]:
         """Download these storage names concurrently; return their local paths, in the same order.
@@ -118,24 +121,49 @@ class StagingArea:
                 "Pass overwrite=True to replace them, or publish under another prefix.",
                 dict.fromkeys(taken, "already exists"),
             )
-        backups = self._back_up(taken)
-        jobs: list[UploadJob] = [(files[relative], name) for relative, name in names.items()]
         try:
-            result = self._transfers.upload(jobs, replace=taken)
+            self._transfers.prepare()
+        except Exception as error:
+            message = f"Nothing was published: could not find out whether {where} honours conditional writes:"
+            raise self._error(message, {"(probe)": error}) from None
+        try:
+            backups = self._transfers.back_up(taken)
+        except BackupFailed as error:
+            message = "Nothing was published: could not keep a copy of the files overwrite=True would replace:"
+            raise self._error(message, error.failures) from None
+        jobs: list[UploadJob] = [(files[relative], name) for relative, name in names.items()]
+        # Every name must still hold what was checked: nothing, or the object that overwrite=True replaces.
+        expected = {name: taken.get(name) for name in names.values()}
+        result = UploadResult()  # filled in as the uploads finish, so an interruption knows what was written
+        try:
+            self._transfers.upload(jobs, expected=expected, into=result)
         except BaseException:
-            logger.warning("Publishing to %s was interrupted; undoing it. Local files kept in %s", where, self.path)
-            self._undo(list(names.values()), backups)
+            logger.warning("Publishing to %s was interrupted; undoing it. Local files kept in %s", where, self._root)
+            self._undo(result, backups)
             raise
         if result.failures:
-            left_behind = self._undo(result.touched, backups)
-            failed = f"{len(result.failures)} of {len(names)} files failed to upload to {where}"
-            if left_behind:
-                summary = f"Publishing failed: {failed}, and undoing it failed too (see below)."
-            else:
-                summary = f"Nothing was published: {failed}; what was already written is removed again."
-            raise self._error(summary, result.failures, left_behind=left_behind)
+            raise self._failed(result, backups, len(names), where)
+        self._transfers.discard_backups(backups)
         self.published = names
         logger.info("Published %d files to %s in %.1f s", len(names), where, time.monotonic() - started)
+
+    def _failed(self, result: UploadResult, backups: dict, count: int, where: str) -> StagingError:
+        left_behind = self._undo(result, backups)
+        failed = f"{len(result.failures)} of {count} files failed to upload to {where}"
+        if result.conflicts:
+            failed += (
+                f" ({len(result.conflicts)} because another writer stored or changed the same names meanwhile: "
+                "their files stay as they are)"
+            )
+        if left_behind:
+            summary = f"Publishing failed: {failed}, and undoing it failed too (see below)."
+        else:
+            summary = f"Nothing was published: {failed}; what this publish wrote is removed again."
+        reasons = {
+            name: "taken by another writer after the check" if name in result.conflicts else error
+            for name, error in result.failures.items()
+        }
+        return self._error(summary, reasons, left_behind=left_behind, conflicts=result.conflicts)
 
     def discard(self) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
@@ -170,44 +198,42 @@ class StagingArea:
             return None
         return relative
 
-    def _back_up(self, names: set[str]) -> dict[str, Path]:
-        """Copy the files about to be replaced, so that a failed publish can put them back."""
-        backups = {name: self._replaced / name for name in sorted(names)}
-        failures = self._transfers.download(list(backups.items()))
-        if failures:
-            raise self._error(
-                "Nothing was published: could not keep a copy of the files overwrite=True would replace:", failures
-            )
-        return backups
-
-    def _undo(self, touched: list[str], backups: dict[str, Path]) -> dict[str, str]:
+    def _undo(self, result: UploadResult, backups: dict) -> dict[str, str]:
         """Remove what this publish wrote and put replaced files back; return what could not be undone."""
-        left_behind = {}
         try:
-            for name, error in self._transfers.delete([name for name in touched if name not in backups]).items():
-                left_behind[name] = f"could not be removed: {describe(error, self._transfers.secrets)}"
-            restore = [(backups[name], name) for name in touched if name in backups]
-            result = self._transfers.upload(restore, replace=set(backups), keep_going=True)
-            for name, error in result.failures.items():
-                reason = describe(error, self._transfers.secrets)
-                left_behind[name] = f"the previous version could not be put back ({reason}); it is in {backups[name]}"
+            left_behind = self._transfers.undo(result, backups)
         except Exception as error:  # undoing must not hide the original failure
             reason = describe(error, self._transfers.secrets)
-            left_behind.update({name: f"undo failed: {reason}" for name in touched if name not in left_behind})
+            touched = [*result.written, *result.unknown]
+            left_behind = {name: f"undo failed: {reason}" for name in touched}
+        self._transfers.discard_backups(backups, keep=left_behind)
         if left_behind:
-            logger.warning("Could not undo a failed publish for %d files in %s", len(left_behind), self._root)
+            logger.warning("Could not undo a failed publish for %d files (kept in %s)", len(left_behind), self._root)
         return left_behind
 
     def _reasons(self, failures: dict[str, BaseException | str]) -> dict[str, str]:
         return {name: describe(error, self._transfers.secrets) for name, error in failures.items()}
 
-    def _error(self, summary: str, failures: dict, *, left_behind: dict | None = None) -> StagingError:
-        logger.warning("%s Local files kept in %s", summary, self.path)
-        return StagingError(summary, self._reasons(failures), kept_in=self.path, left_behind=left_behind)
+    def _error(self, summary: str, failures: dict, **details) -> StagingError:
+        logger.warning("%s Local files kept in %s", summary, self._root)
+        return StagingError(summary, self._reasons(failures), kept_in=self.path, kept=self._kept(), **details)
+
+    def _kept(self) -> str:
+        """Where the files are kept, and what else the folder that holds everything kept contains."""
+        folders = {
+            self.path: "the files to publish",
+            self._pulled: "the inputs pull() fetched",
+            self._replaced: "copies of the files overwrite=True was replacing",
+        }
+        held = ", ".join(f"{folder.name}/ ({what})" for folder, what in folders.items() if folder.exists())
+        return (
+            f"The local files are kept in {self.path}: fix the cause, then publish them again. "
+            f"Everything kept is in {self._root}: {held}; remove it when done."
+        )
 
 
-def _transfers_for(storage: Storage, workers: int | None) -> S3Transfers | StorageTransfers:
+def _transfers_for(storage: Storage, workers: int | None, backup_folder: Path) -> S3Transfers | StorageTransfers:
     # With AWS_IS_GZIPPED, S3Storage compresses some types as it saves: only its own save() does that.
     if isinstance(storage, S3Storage) and not storage.gzip:
         return S3Transfers(storage, workers)
-    return StorageTransfers(storage, workers)
+    return StorageTransfers(storage, workers, backup_folder)

@@ -5,34 +5,37 @@ import shutil
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import Storage
 
-from .transfers import DEFAULT_WORKERS, DownloadJob, UploadJob, UploadResult, concurrently
+from .errors import BackupFailed, describe
+from .transfers import DEFAULT_WORKERS, DownloadJob, Expected, UploadJob, UploadResult, concurrently
 
 
 class StorageTransfers:
     secrets = ()  # a generic storage's credentials are unknown here; its own errors must not show them
 
-    def __init__(self, storage: Storage, workers: int | None = None):
+    def __init__(self, storage: Storage, workers: int | None, backup_folder: Path):
         self.storage = storage
         self.workers = workers or DEFAULT_WORKERS
+        self.backup_folder = backup_folder
 
     def describe(self) -> str:
         location = getattr(self.storage, "location", None)
         where = f" at {location}" if isinstance(location, str) and location else ""
         return f"{type(self.storage).__name__}{where}"
 
-    def existing(self, names: Iterable[str]) -> set[str]:
-        """Which of these names are taken: one listdir() per folder."""
+    def existing(self, names: Iterable[str]) -> dict[str, str]:
+        """Which of these names are taken (other storages have no ETags: ""): one listdir() per folder."""
         wanted = defaultdict(set)
         for name in names:
             wanted[posixpath.dirname(name)].add(name)
         listed, failures = concurrently(self._files_in, wanted, self.workers)
         if failures:
             raise next(iter(failures.values()))
-        return {name for folder, names_there in wanted.items() for name in names_there if name in listed[folder]}
+        return {name: "" for folder, there in wanted.items() for name in sorted(there) if name in listed[folder]}
 
     def _files_in(self, folder: str) -> set[str]:
         try:
@@ -41,41 +44,77 @@ class StorageTransfers:
             return set()
         return {posixpath.join(folder, file) for file in files}
 
-    def upload(
-        self, jobs: list[UploadJob], *, replace: Collection[str] = (), keep_going: bool = False
-    ) -> UploadResult:
-        """Save every file under exactly its name (deleting the names in ``replace`` first).
+    def prepare(self) -> None:
+        pass  # nothing to probe: other storages have no conditional writes (see the README's guarantees)
 
-        Stops at the first failure unless keep_going.
+    def back_up(self, taken: dict[str, str]) -> dict[str, Path]:
+        """Local copies of the files about to be replaced (in the staging area's replaced/ folder)."""
+        backups = {name: self.backup_folder / name for name in sorted(taken)}
+        failures = self.download(list(backups.items()))
+        if failures:
+            raise BackupFailed(failures)
+        return backups
+
+    def discard_backups(self, backups: dict[str, Path], keep: Collection[str] = ()) -> None:
+        pass  # local copies: removed with the staging area's folder (or kept with it after a failure)
+
+    def upload(
+        self,
+        jobs: list[UploadJob],
+        *,
+        expected: Expected | None = None,
+        keep_going: bool = False,
+        into: UploadResult | None = None,
+    ) -> UploadResult:
+        """Save every file under exactly its name (deleting a name that is expected to hold something first).
+
+        Other storages have no conditional writes: a name taken meanwhile shows up only where the
+        storage saves under another name rather than overwrite (FileSystemStorage does). Stops at the
+        first failure unless keep_going. ``into`` is filled in even if the upload is interrupted.
         """
-        result = UploadResult()
+        result = UploadResult() if into is None else into
         stop = threading.Event()
-        written = {}  # name -> what the storage holds from us under that or another name
+        expected = expected or {}
 
         def save(job: UploadJob) -> None:
             path, name = job
             if stop.is_set():
                 return  # never started: nothing to undo
-            written[name] = name  # a save that fails part-way may leave a partial file
             try:
-                if name in replace:
+                if expected.get(name) is not None:
                     self.storage.delete(name)  # most storages pick a new name rather than overwrite
                 with path.open("rb") as local:
-                    written[name] = self.storage.save(name, File(local))
-                if written[name] != name:
+                    saved = self.storage.save(name, File(local))
+                result.written[saved] = ""
+                if saved != name:
+                    result.conflicts.add(name)
                     raise FileExistsError(
                         f"{name!r} was taken by someone else while publishing; "
-                        f"the storage saved the file as {written[name]!r} instead"
+                        f"the storage saved the file as {saved!r} instead"
                     )
-            except BaseException:
+            except BaseException as error:
+                if not isinstance(error, FileExistsError):
+                    result.unknown.append(name)  # a save that fails part-way may leave a partial file
                 if not keep_going:
                     stop.set()
                 raise
 
         _, failures = concurrently(save, jobs, self.workers)
-        result.failures = {name: error for (_, name), error in failures.items()}
-        result.touched = list(written.values())
+        result.failures.update({name: error for (_, name), error in failures.items()})
         return result
+
+    def undo(self, result: UploadResult, backups: dict[str, Path]) -> dict[str, str]:
+        """Delete what this publish saved and put replaced files back; return what could not be undone."""
+        touched = [*result.written, *result.unknown]
+        left_behind = {}
+        for name, error in self.delete([name for name in touched if name not in backups]).items():
+            left_behind[name] = f"could not be removed: {describe(error, self.secrets)}"
+        restore = [(backups[name], name) for name in touched if name in backups]
+        restored = self.upload(restore, expected=dict.fromkeys(backups, ""), keep_going=True)
+        for name, error in restored.failures.items():
+            reason = describe(error, self.secrets)
+            left_behind[name] = f"the previous version could not be put back ({reason}); it is in {backups[name]}"
+        return left_behind
 
     def download(self, jobs: list[DownloadJob]) -> dict[str, BaseException]:
         def copy(job: DownloadJob) -> None:

@@ -1,9 +1,12 @@
 """The names the staging utility accepts: they stay inside their prefix and are never changed."""
 
 import os
+import unicodedata
 from pathlib import Path, PurePath
 
 from django.core.exceptions import SuspiciousFileOperation
+
+MAX_NAME_BYTES = 1024  # the longest object key S3 (and the services that follow it) accepts, in UTF-8
 
 
 def clean_prefix(prefix: str | PurePath) -> str:
@@ -38,6 +41,17 @@ def join(prefix: str, relative: str) -> str:
     return f"{prefix}/{relative}" if prefix else relative
 
 
+def shown(name: str) -> str:
+    """The name for a message: control and other invisible characters escaped (a newline as \\n), the rest as is."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in name)
+
+
+def _refused(char: str) -> bool:
+    """Control characters (C0, DEL, C1) and the XML non-characters: S3 refuses some in keys, and its batch
+    delete (an XML document) cannot carry them, so a publish with one could not be undone."""
+    return unicodedata.category(char) == "Cc" or char in "\ufffe\uffff"
+
+
 def _checked(text: str, what: str) -> str:
     if "\\" in text:
         raise SuspiciousFileOperation(
@@ -47,8 +61,18 @@ def _checked(text: str, what: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        shown = os.fsencode(text).decode("utf-8", errors="replace")
-        raise SuspiciousFileOperation(f"The {what} {shown!r} is not valid UTF-8: rename it.") from None
+        readable = os.fsencode(text).decode("utf-8", errors="replace")
+        raise SuspiciousFileOperation(f"The {what} {readable!r} is not valid UTF-8: rename it.") from None
+    refused = dict.fromkeys(char for char in text if _refused(char))
+    if refused:
+        raise SuspiciousFileOperation(
+            f"The {what} '{shown(text)}' contains a control character ({', '.join(map(shown, refused))}): "
+            "S3 refuses such names, or cannot remove them again in one batch; rename the file."
+        )
+    if len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        raise SuspiciousFileOperation(
+            f"The {what} '{shown(text[:60])}...' is longer than S3's {MAX_NAME_BYTES} bytes: shorten it."
+        )
     for part in text.split("/"):
         if part == "..":
             raise SuspiciousFileOperation(

@@ -2,23 +2,41 @@
 
 Objects get the same key, content type, encoding, ACL and object parameters as storage.save()
 would give them; files stream from disk (multipart above the storage's multipart threshold), and
-retries are the client's (botocore's standard mode with this project's settings).
+retries are the client's (botocore's standard mode with this project's settings). Writes and undo
+are conditional (see conditional.py), so a publish never replaces or removes another's objects.
 """
 
 import copy
+import logging
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from botocore.exceptions import ClientError
 from s3transfer.exceptions import CancelledError
 from s3transfer.manager import TransferManager
 from s3transfer.subscribers import BaseSubscriber
 from storages.backends.s3 import S3Storage
 
-from .transfers import DEFAULT_WORKERS, DownloadJob, UploadJob, UploadResult, concurrently
+from . import conditional
+from .conditional import PROBES, FinalWrites, Support, is_conflict
+from .errors import BackupFailed, describe, is_not_found
+from .transfers import DEFAULT_WORKERS, DownloadJob, Expected, UploadJob, UploadResult, concurrently
+
+logger = logging.getLogger(__name__)
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
+BACKUPS = ".staging-backups"  # server-side copies of what overwrite=True replaces, until the publish is done
+
+
+@dataclass
+class Backup:
+    name: str  # the storage name of the server-side copy
+    etag: str  # the replaced object's ETag, as listed
+    acl: dict | None = None  # its ACL (get_object_acl), or None where the bucket has ACLs disabled
 
 
 class S3Transfers:
@@ -28,6 +46,7 @@ class S3Transfers:
         self.bucket = storage.bucket_name
         self.workers = workers or self.client.meta.config.max_pool_connections or DEFAULT_WORKERS
         self.config = _transfer_config(storage.transfer_config, self.workers)
+        self._support: Support | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -53,8 +72,8 @@ class S3Transfers:
         params = self.storage.get_object_parameters(key)
         return {name: value for name, value in params.items() if name in TransferManager.ALLOWED_DOWNLOAD_ARGS}
 
-    def existing(self, names: Iterable[str]) -> set[str]:
-        """Which of these names are taken: one listing per folder (not one request per file)."""
+    def existing(self, names: Iterable[str]) -> dict[str, str]:
+        """Which of these names are taken, with their ETags: one listing per folder (not one request per file)."""
         wanted = defaultdict(dict)  # folder prefix -> {key: name}
         for name in names:
             key = self.key(name)
@@ -62,48 +81,215 @@ class S3Transfers:
         listed, failures = concurrently(self._keys_in, wanted, self.workers)
         if failures:
             raise next(iter(failures.values()))
-        return {name for prefix, keys in wanted.items() for key, name in keys.items() if key in listed[prefix]}
+        return {
+            name: listed[prefix][key]
+            for prefix, keys in wanted.items()
+            for key, name in keys.items()
+            if key in listed[prefix]
+        }
 
-    def _keys_in(self, prefix: str) -> set[str]:
+    def _keys_in(self, prefix: str) -> dict[str, str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")
-        return {item["Key"] for page in pages for item in page.get("Contents", ())}
+        return {item["Key"]: item.get("ETag", "") for page in pages for item in page.get("Contents", ())}
+
+    def prepare(self) -> None:
+        self.support()  # probe before anything is written, so that a failing probe stops the publish cleanly
+
+    def support(self) -> Support:
+        """What the service honours (probed once per process and bucket; a weaker service is logged)."""
+        if self._support is None:
+            self._support = conditional.support(self.client, self.bucket, self.key(f"{PROBES}/{uuid.uuid4().hex}"))
+        return self._support
+
+    def back_up(self, taken: dict[str, str]) -> dict[str, Backup]:
+        """Server-side copies of the objects about to be replaced (object, headers, metadata), and their ACLs."""
+        if not taken:
+            return {}
+        folder = f"{BACKUPS}/{uuid.uuid4().hex}"
+        backups = {name: Backup(f"{folder}/{name}", etag) for name, etag in taken.items()}
+        acls, failures = concurrently(self._acl, backups, self.workers)
+        if not failures:
+            failures = self._copy({name: (name, backup.name, backup.etag) for name, backup in backups.items()})
+        if failures:
+            self.discard_backups(backups)
+            raise BackupFailed(failures)
+        for name, acl in acls.items():
+            backups[name].acl = acl
+        return backups
+
+    def _acl(self, name: str) -> dict | None:
+        try:
+            return self.client.get_object_acl(Bucket=self.bucket, Key=self.key(name))
+        except ClientError as error:
+            if _acls_unsupported(error):
+                return None
+            raise
+
+    def _copy(self, copies: dict[str, tuple[str, str, str]]) -> dict[str, BaseException]:
+        """Server-side copies, {label: (from name, to name, ETag the source must have, or "")}: failures by label.
+
+        s3transfer's copy keeps the content type, headers and metadata (a multipart copy too).
+        """
+        futures = {}
+        with create_transfer_manager(self.client, self.config) as manager:
+            for label, (source, target, etag) in copies.items():
+                condition = {"CopySourceIfMatch": etag} if etag else {}
+                futures[label] = manager.copy(
+                    {"Bucket": self.bucket, "Key": self.key(source)}, self.bucket, self.key(target), condition
+                )
+        failures = {}
+        for label, future in futures.items():
+            try:
+                future.result()
+            except Exception as error:
+                failures[label] = error
+        return failures
+
+    def discard_backups(self, backups: dict[str, Backup], keep: Collection[str] = ()) -> None:
+        """Remove the backup copies (except those of the names in ``keep``); a failure only logs."""
+        names = [backup.name for name, backup in backups.items() if name not in keep]
+        for name, error in self.delete(names).items():
+            logger.warning("Could not remove the backup copy %s: %s", self.key(name), describe(error, self.secrets))
 
     def upload(
-        self, jobs: list[UploadJob], *, replace: Collection[str] = (), keep_going: bool = False
+        self,
+        jobs: list[UploadJob],
+        *,
+        expected: Expected | None = None,
+        keep_going: bool = False,
+        into: UploadResult | None = None,
     ) -> UploadResult:
         """Upload every file; stop at the first failure unless keep_going.
 
-        ``replace`` needs nothing here: a PUT replaces an existing object in one step.
+        Each name in ``expected`` is written only if it still holds what was checked (nothing, or the
+        same ETag), where the service honours conditional writes; a PUT replaces in one step.
+        ``into`` is filled in even if the upload is interrupted.
         """
-        result = UploadResult()
+        result = UploadResult() if into is None else into
         if not jobs:
             return result
+        expected = expected or {}
+        conditions = {self.key(name): self._condition(expected, name) for _, name in jobs}
         watcher = _Watcher(len(jobs), keep_going)
         futures = {}
-        manager = create_transfer_manager(self.client, self.config)
-        try:
-            for path, name in jobs:
-                if watcher.failed and not keep_going:
-                    break  # the rest is never sent
-                key = self.key(name)
-                result.touched.append(name)
-                futures[name] = manager.upload(
-                    str(path), self.bucket, key, extra_args=self.write_parameters(key), subscribers=[watcher]
-                )
-            watcher.wait()
-            if watcher.failed and not keep_going:
-                for future in futures.values():
-                    future.cancel()  # a request already on the wire still finishes: it stays in `touched`
-        finally:
-            manager.shutdown()  # waits for what is still running
-        for name, future in futures.items():
+        multipart = any(conditions.values()) and self.support().multipart_writes
+        with FinalWrites(self.client, self.bucket, conditions, multipart=multipart) as final:
+            manager = create_transfer_manager(self.client, self.config)
             try:
-                future.result()
-            except CancelledError:
-                pass  # stopped because another file failed
-            except Exception as error:
-                result.failures[name] = error
+                for path, name in jobs:
+                    if watcher.failed and not keep_going:
+                        break  # the rest is never sent
+                    key = self.key(name)
+                    futures[name] = manager.upload(
+                        str(path), self.bucket, key, extra_args=self.write_parameters(key), subscribers=[watcher]
+                    )
+                watcher.wait()
+                if watcher.failed and not keep_going:
+                    for future in futures.values():
+                        future.cancel()  # a request already on the wire still finishes (and is noted)
+            except BaseException:
+                manager.shutdown(cancel=True)  # interrupted: stop what has not started, wait for the rest
+                raise
+            else:
+                manager.shutdown()  # waits for what is still running
+            finally:
+                for name, future in futures.items():
+                    self._classify(name, future, final.etags.get(self.key(name)), result)
         return result
+
+    def _condition(self, expected: Expected, name: str) -> dict[str, str]:
+        if name not in expected:
+            return {}
+        support = self.support()
+        if not support.writes:
+            return {}
+        etag = expected[name]
+        return {"IfNoneMatch": "*"} if etag is None else {"IfMatch": etag} if etag else {}
+
+    @staticmethod
+    def _classify(name: str, future, etag: str | None, result: UploadResult) -> None:
+        """Sort one upload into written (with the ETag the service answered), failed, conflicting or unknown."""
+        if etag:
+            result.written[name] = etag  # stored by this publish, even if its future was cancelled meanwhile
+        try:
+            future.result()
+        except CancelledError:
+            return  # stopped because another file failed: never sent, or sent and answered (noted above)
+        except ClientError as error:
+            result.failures[name] = error
+            if is_conflict(error):
+                if error.response.get("ResponseMetadata", {}).get("RetryAttempts"):
+                    result.unknown.append(name)  # an earlier attempt, cut off, may have been the one stored
+                else:
+                    result.conflicts.add(name)
+        except Exception as error:
+            result.failures[name] = error
+            if not etag:
+                result.unknown.append(name)  # no answer: stored or not, nobody can say
+        else:
+            if not etag:
+                result.failures[name] = RuntimeError("the service answered the upload without an ETag")
+                result.unknown.append(name)
+
+    def undo(self, result: UploadResult, backups: dict[str, Backup]) -> dict[str, str]:
+        """Remove this publish's own objects and put replaced ones back; return what could not be undone.
+
+        Only objects this publish wrote are touched: removed with If-Match on their ETag (or after
+        comparing it, where conditional deletes are not honoured), restored only while they still
+        hold this publish's ETag. A name whose upload got no answer is checked and, if something is
+        there, left alone and reported: it cannot be told apart from another writer's object.
+        """
+        jobs = [(name, etag) for name, etag in result.written.items()] + [(name, None) for name in result.unknown]
+        results, errors = concurrently(lambda job: self._undo_one(*job, backups.get(job[0])), jobs, self.workers)
+        left_behind = {name: reason for (name, _), reason in results.items() if reason}
+        for (name, _), error in errors.items():
+            left_behind[name] = f"could not be removed or put back: {describe(error, self.secrets)}"
+        for name in left_behind:
+            if name in backups:
+                left_behind[name] += f"; the previous version is kept at {self.key(backups[name].name)!r}"
+        return left_behind
+
+    def _undo_one(self, name: str, ours: str | None, backup: Backup | None) -> str | None:
+        key = self.key(name)
+        if ours is None:  # the upload got no answer
+            current = self._etag(key)
+            if current is None or (backup is not None and current == backup.etag):
+                return None  # nothing was stored (or the replaced object is still there)
+            return "may have been written by this publish (its upload got no answer): check it"
+        if backup is not None:
+            return self._restore(name, ours, backup)
+        if self.support().deletes:
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=key, IfMatch=ours)
+            except ClientError as error:
+                if not (is_conflict(error) or is_not_found(error)):
+                    raise  # replaced by someone else since, or already gone: not this publish's any more
+        elif self._etag(key) == ours:  # the service ignores If-Match: compare, then delete
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        return None
+
+    def _restore(self, name: str, ours: str, backup: Backup) -> str | None:
+        key = self.key(name)
+        if self._etag(key) != ours:
+            return None  # someone else replaced it since: theirs now, not ours to put back
+        failures = self._copy({key: (backup.name, name, "")})
+        if failures:
+            raise failures[key]
+        if backup.acl is not None:
+            try:
+                self.client.put_object_acl(Bucket=self.bucket, Key=key, **_grant_headers(backup.acl["Grants"]))
+            except ClientError as error:
+                if not _acls_unsupported(error):  # a bucket with ACLs disabled: there is none to put back
+                    raise
+        return None
+
+    def _etag(self, key: str) -> str | None:
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=key, **self.read_parameters(key))["ETag"]
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
 
     def download(self, jobs: list[DownloadJob]) -> dict[str, BaseException]:
         failures = {}
@@ -140,6 +326,38 @@ class S3Transfers:
             keys[error["Key"]]: f"{error.get('Code', 'Error')}: {error.get('Message', '')}"
             for error in response.get("Errors", ())
         }
+
+
+GRANT_HEADERS = {
+    "FULL_CONTROL": "GrantFullControl",
+    "READ": "GrantRead",
+    "READ_ACP": "GrantReadACP",
+    "WRITE_ACP": "GrantWriteACP",
+    "WRITE": "GrantWrite",
+}
+GRANTEE_FIELDS = {
+    "CanonicalUser": ("id", "ID"),
+    "Group": ("uri", "URI"),
+    "AmazonCustomerByEmail": ("emailAddress", "EmailAddress"),
+}
+
+
+def _grant_headers(grants: list[dict]) -> dict[str, str]:
+    """An object's grants (get_object_acl) as PutObjectAcl's x-amz-grant-* headers.
+
+    The headers rather than an AccessControlPolicy document: S3 takes both, moto only the headers.
+    """
+    headers: dict[str, list[str]] = defaultdict(list)
+    for grant in grants:
+        grantee = grant["Grantee"]
+        word, field = GRANTEE_FIELDS[grantee["Type"]]
+        headers[GRANT_HEADERS[grant["Permission"]]].append(f'{word}="{grantee[field]}"')
+    return {header: ", ".join(values) for header, values in headers.items()}
+
+
+def _acls_unsupported(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    return code in ("AccessControlListNotSupported", "NotImplemented", "MethodNotAllowed")
 
 
 class _Watcher(BaseSubscriber):

@@ -12,6 +12,9 @@ DEFAULT_WORKERS = 10
 
 UploadJob = tuple[Path, str]  # (local file, storage name)
 DownloadJob = tuple[str, Path]  # (storage name, local file)
+# What a write expects to find under its name: None for "nothing" (a new name), else the ETag of the
+# object it replaces ("" where the storage gives no ETags). Names that are not given are not checked.
+Expected = dict[str, str | None]
 Item = TypeVar("Item", bound=Hashable)
 Result = TypeVar("Result")
 
@@ -19,8 +22,13 @@ Result = TypeVar("Result")
 @dataclass
 class UploadResult:
     failures: dict[str, BaseException] = field(default_factory=dict)
-    # Names this upload wrote, or may have written (a request cut off part-way): what undoing it removes.
-    touched: list[str] = field(default_factory=list)
+    # Names this upload stored, with the ETag the storage answered ("" where it gives none): only these
+    # objects are this publish's own, and only these an undo may remove.
+    written: dict[str, str] = field(default_factory=dict)
+    # Names whose request got no answer (the connection broke): stored or not, nobody can say.
+    unknown: list[str] = field(default_factory=list)
+    # Names another writer created or changed after the check: their objects, left as they are.
+    conflicts: set[str] = field(default_factory=set)
 
 
 def check_workers(workers: int | None) -> int | None:
