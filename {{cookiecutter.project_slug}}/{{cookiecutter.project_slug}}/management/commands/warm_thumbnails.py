@@ -140,8 +140,10 @@ class Pipeline:
         scratch = Path(tempfile.mkdtemp(prefix="warm-thumbnails-"))
         transfers = ThreadPoolExecutor(self.workers, thread_name_prefix="warm-thumbnails")
         if self.processes > 1:
-            # forkserver: workers start from a clean process (no copy of this one's threads and connections).
+            # forkserver: workers are forks of a clean process with Django set up (_rendering_setup.py), not
+            # of this one, whose threads and database connections a fork would copy.
             context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([f"{__package__}._rendering_setup"])
             renderers = ProcessPoolExecutor(self.processes, mp_context=context, initializer=django.setup)
         else:
             renderers = ThreadPoolExecutor(1, thread_name_prefix="warm-thumbnails-render")
