@@ -139,14 +139,23 @@ def test_upload_makes_every_alias_without_reading_the_original(s3_server, concur
     assert page == []
 
 
-def test_a_large_image_decoded_once_gives_easy_thumbnails_own_sizes(s3_server):
-    data = image_bytes("JPEG", (1601, 1203))  # odd sizes: a reduced decode must not change a pixel of the result sizes
-    photo = photo_upload("wide.jpg", data)
+@pytest.mark.parametrize("size", [(1601, 1203), (1203, 1601), (999, 1000), (2000, 77)])
+def test_a_reduced_decode_gives_easy_thumbnails_own_sizes(s3_server, monkeypatch, size):
+    # Small sizes, so that the decode is reduced (JPEG draft): the results must be the sizes easy-thumbnails makes.
+    sizes = {
+        "small": {"size": (160, 160), "crop": True},
+        "wide": {"size": (150, 0)},
+        "fit": {"size": (97, 61)},
+        "smart": {"size": (97, 61), "crop": "smart", "upscale": True},
+        "zoom": {"size": (120, 80), "crop": True, "zoom": 20},
+    }
+    monkeypatch.setitem(aliases._aliases, "", sizes)
+    photo = photo_upload("wide.jpg", image_bytes("JPEG", size))
 
     made = {thumbnail.name: thumbnail.dimensions.size for thumbnail in Thumbnail.objects.all()}
-    for alias in ALIASES:
-        options = ThumbnailOptions(aliases.get(alias))
-        own = get_thumbnailer(photo.image).generate_thumbnail(options)  # easy-thumbnails alone, full decode
+    assert len(made) == len(sizes)
+    for options in sizes.values():
+        own = get_thumbnailer(photo.image).generate_thumbnail(ThumbnailOptions(options))  # easy-thumbnails alone
         assert made[own.name] == own.image.size
 
 
