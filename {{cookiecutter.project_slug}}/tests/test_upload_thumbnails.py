@@ -5,6 +5,7 @@ import io
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import storages
@@ -185,3 +186,29 @@ def test_a_thumbnail_that_cannot_be_made_is_logged_and_the_upload_stands(s3_serv
     )
     made = thumbnailer.get_existing_thumbnail(ThumbnailOptions(aliases.get("small")))
     assert made is not None and made.name in s3_server.object_names()
+
+
+def test_on_local_disk_the_storage_own_save_replaces_and_lookups_find_them(tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+    from easy_thumbnails.files import Thumbnailer
+
+    from {{ cookiecutter.project_slug }}.thumbnails import publish, puller, record, render
+
+    local = FileSystemStorage(tmp_path)
+    name = local.save("photos/cat.jpg", ContentFile(SMALL_JPEG))
+    wanted = {alias: aliases.get(alias) for alias in ALIASES}
+    for _ in range(2):  # the second time replaces the files, never renames them
+        thumbnailer = Thumbnailer(name=name, source_storage=local, thumbnail_storage=local)
+        made, failures = render(thumbnailer, SMALL_JPEG, wanted)
+        assert failures == {} and publish(local, made) == {}
+        record(thumbnailer, made, source_changed=True)
+
+    assert sorted(path.name for path in (tmp_path / "photos").iterdir()) == sorted(
+        ["cat.jpg", *(Path(thumbnail.name).name for thumbnail in made)]
+    )
+    lookup = Thumbnailer(name=name, source_storage=local, thumbnail_storage=local)
+    for alias in ALIASES:
+        assert lookup.get_existing_thumbnail(ThumbnailOptions(aliases.get(alias))) is not None
+    puller(local)(name, tmp_path / "pulled.jpg")
+    assert (tmp_path / "pulled.jpg").read_bytes() == SMALL_JPEG

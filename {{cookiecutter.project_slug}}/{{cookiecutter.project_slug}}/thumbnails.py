@@ -57,7 +57,7 @@ class Rendered:
 
     alias: str
     name: str
-    content: bytes | Path
+    content: bytes
     width: int
     height: int
 
@@ -167,24 +167,15 @@ def _s3_writer(storage: S3Storage):
 
     def write(thumbnail: Rendered) -> None:
         key = storage._normalize_name(clean_name(thumbnail.name))
-        parameters = storage._get_write_parameters(key)
-        if isinstance(thumbnail.content, Path):
-            with thumbnail.content.open("rb") as body:
-                client.put_object(Bucket=bucket, Key=key, Body=body, **parameters)
-        else:
-            client.put_object(Bucket=bucket, Key=key, Body=thumbnail.content, **parameters)
+        client.put_object(Bucket=bucket, Key=key, Body=thumbnail.content, **storage._get_write_parameters(key))
 
     return write
 
 
 def _generic_writer(storage):
     def write(thumbnail: Rendered) -> None:
-        storage.delete(thumbnail.name)  # easy-thumbnails' save_thumbnail(): replace, never rename
-        if isinstance(thumbnail.content, Path):
-            with thumbnail.content.open("rb") as content:
-                storage.save(thumbnail.name, File(content))
-        else:
-            storage.save(thumbnail.name, ContentFile(thumbnail.content))
+        storage.delete(thumbnail.name)  # as easy-thumbnails' save_thumbnail(): replace, never rename
+        storage.save(thumbnail.name, ContentFile(thumbnail.content))
 
     return write
 
