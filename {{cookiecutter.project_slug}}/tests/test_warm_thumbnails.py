@@ -158,7 +158,7 @@ def test_only_the_fields_and_aliases_named(s3_server, images):
 @pytest.mark.parametrize(
     ("args", "options", "message"),
     [
-        (["gallery.Photo"], {}, "'gallery.Photo' is not app_label.Model.field (e.g. gallery.Photo.image)."),
+        (["gallery.Photo"], {}, "'gallery.Photo' is not app_label.Model.field (e.g. shop.Product.photo)."),
         (["nowhere.Photo.image"], {}, "'nowhere.Photo.image': No installed app with label 'nowhere'."),
         (["auth.User.username"], {}, "'auth.User.username' is not an image field."),
         ([], {"aliases": ["huge"]}, "Unknown alias 'huge': THUMBNAIL_ALIASES names " + ", ".join(ALIASES) + "."),

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,7 @@ class Command(BaseCommand):
             model = apps.get_model(app_label, model_name)
             model_field = model._meta.get_field(field_name)
         except ValueError:
-            raise CommandError(f"{label!r} is not app_label.Model.field (e.g. gallery.Photo.image).") from None
+            raise CommandError(f"{label!r} is not app_label.Model.field (e.g. shop.Product.photo).") from None
         except (LookupError, FieldDoesNotExist) as error:
             raise CommandError(f"{label!r}: {error}") from None
         if not is_image_field(model, model_field):
@@ -165,8 +166,11 @@ class Pipeline:
                     error = future.exception()
                     if step == "pull" and error is None:
                         rendering = (job.instance, job.field_name, job.local, job.wanted)
-                        steps[renderers.submit(thumbnails.render_file, *rendering)] = ("render", job, None)
-                        continue
+                        try:
+                            steps[renderers.submit(thumbnails.render_file, *rendering)] = ("render", job, None)
+                            continue
+                        except BrokenProcessPool as broken:  # a rendering process died (out of memory?)
+                            error = broken
                     if step == "render" and error is None:
                         job.local.unlink()
                         made, job.failures = future.result()
