@@ -13,6 +13,7 @@ every size twice the pixels it needs (what Pillow's own Image.thumbnail() does).
 """
 
 import logging
+import math
 import shutil
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -129,15 +130,30 @@ def _decode_once(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict
         return None
     image = Image.open(BytesIO(source))
     if _may_draft(thumbnailer, wanted):
-        # Both sides at least twice the largest size asked for, whatever the EXIF rotation.
-        largest = max(max(options["size"]) for options in wanted.values())
-        image.draft(image.mode, (2 * largest, 2 * largest))
+        # Decode at a reduced JPEG scale that still leaves every size twice the pixels it takes.
+        width, height = image.size
+        scale = min(1.0, 2 * max(_scale(options, width, height) for options in wanted.values()))
+        image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
     try:
         ImageFile.LOAD_TRUNCATED_IMAGES = True  # as pil_image() does
         image.load()
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
     return exif_orientation(image)
+
+
+def _scale(options: dict, width: int, height: int) -> float:
+    """The largest factor easy-thumbnails' scale_and_crop() would scale this image by (either way up: EXIF
+    rotation may swap the sides), zoom included."""
+    target_x, target_y = (int(side) for side in options["size"])
+
+    def factor(source_x: int, source_y: int) -> float:
+        ratios = [target / source for target, source in ((target_x, source_x), (target_y, source_y)) if source]
+        crop = options.get("crop") or not target_x or not target_y
+        return max(ratios) if crop else min(ratios)
+
+    zoom = (100 + int(options.get("zoom") or 0)) / 100
+    return max(factor(width, height), factor(height, width)) * zoom
 
 
 def _may_draft(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> bool:
