@@ -22,7 +22,7 @@ from io import BytesIO
 from pathlib import Path
 
 from django.core.files.base import ContentFile, File
-from django.db import models
+from django.db import models, transaction
 from easy_thumbnails import signals
 from easy_thumbnails.alias import aliases
 from easy_thumbnails.conf import settings as thumbnail_settings
@@ -197,13 +197,18 @@ def _generic_writer(storage):
 
 
 def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_changed: bool = False) -> None:
-    """Record stored thumbnails in easy-thumbnails' tables, as its save_thumbnail() does (names, times, sizes)."""
-    thumbnailer.get_source_cache(create=True, update=source_changed)
+    """Record stored thumbnails in easy-thumbnails' tables, as its save_thumbnail() does (names, times, sizes).
+
+    In one transaction: one commit, not one per row (each costs a disk flush).
+    """
+    with transaction.atomic():
+        thumbnailer.get_source_cache(create=True, update=source_changed)
+        for thumbnail in thumbnails:
+            cached = thumbnailer.get_thumbnail_cache(thumbnail.name, create=True, update=True)
+            ThumbnailDimensions.objects.update_or_create(
+                thumbnail=cached, defaults={"width": thumbnail.width, "height": thumbnail.height}
+            )
     for thumbnail in thumbnails:
-        cached = thumbnailer.get_thumbnail_cache(thumbnail.name, create=True, update=True)
-        ThumbnailDimensions.objects.update_or_create(
-            thumbnail=cached, defaults={"width": thumbnail.width, "height": thumbnail.height}
-        )
         made = ThumbnailFile(thumbnail.name, storage=thumbnailer.thumbnail_storage)
         made._dimensions_cache = (thumbnail.width, thumbnail.height)
         signals.thumbnail_created.send(sender=made)

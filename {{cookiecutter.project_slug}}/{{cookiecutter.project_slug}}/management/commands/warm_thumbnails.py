@@ -20,7 +20,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models
+from django.db import models, transaction
 from django.utils.functional import LazyObject, empty
 {%- if cookiecutter.use_filer %}
 from filer.models.abstract import BaseImage
@@ -28,6 +28,8 @@ from filer.models.abstract import BaseImage
 
 from ... import thumbnails
 from ...thumbnails import Rendered, reason
+
+RECORD_BATCH = 20  # images recorded per transaction
 
 
 @dataclass
@@ -148,7 +150,7 @@ class Pipeline:
             renderers = ProcessPoolExecutor(self.processes, mp_context=context, initializer=django.setup)
         else:
             renderers = ThreadPoolExecutor(1, thread_name_prefix="warm-thumbnails-render")
-        steps, self.failed, self.in_flight, number = {}, [], 0, 0
+        steps, self.failed, self.unrecorded, self.in_flight, number = {}, [], [], 0, 0
         try:
             while True:
                 while self.in_flight < self.window and (job := next(jobs, None)) is not None:
@@ -188,6 +190,8 @@ class Pipeline:
                         job.failures = {alias: reason(error) for alias in job.wanted}
                     if job.pending == 0:
                         self.finish(job)
+                if len(self.unrecorded) >= RECORD_BATCH or (self.unrecorded and not steps):
+                    self.record()
         finally:
             transfers.shutdown(cancel_futures=True)
             renderers.shutdown(cancel_futures=True)
@@ -195,17 +199,24 @@ class Pipeline:
         return self.failed
 
     def finish(self, job: Job) -> None:
-        """Record what was stored (in this thread: the database connection is this thread's)."""
-        try:
-            if job.stored:
-                thumbnails.record(job.thumbnailer, job.stored)
-        except Exception as error:
-            job.failures |= {thumbnail.alias: f"stored, but not recorded: {reason(error)}" for thumbnail in job.stored}
-            job.stored = []
         self.in_flight -= 1
-        self.progress.done(job, made=len(job.stored))
-        if job.failures:
-            self.failed.append(job)
+        self.unrecorded.append(job)
+
+    def record(self) -> None:
+        """Record the finished images, several in one transaction (in this thread: the connection is this thread's)."""
+        with transaction.atomic():
+            for job in self.unrecorded:
+                try:
+                    if job.stored:
+                        thumbnails.record(job.thumbnailer, job.stored)  # its own savepoint
+                except Exception as error:
+                    job.failures |= {made.alias: f"stored, but not recorded: {reason(error)}" for made in job.stored}
+                    job.stored = []
+        for job in self.unrecorded:
+            self.progress.done(job, made=len(job.stored))
+            if job.failures:
+                self.failed.append(job)
+        self.unrecorded = []
 
     def transfer(self, make, storage):
         """thumbnails.puller(storage) or .writer(storage), made once per storage, in this thread."""
