@@ -80,6 +80,7 @@ def set_up_django(project: Path, server, scratch: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'db.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.gallery.settings"  # the project plus a model with an image field
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.chdir(project)  # as manage.py runs: the rendering processes' forkserver imports the project from here
     django.setup()
     call_command("migrate", verbosity=0)
 

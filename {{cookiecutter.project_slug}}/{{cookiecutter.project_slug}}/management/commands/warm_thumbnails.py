@@ -144,7 +144,9 @@ class Pipeline:
         transfers = ThreadPoolExecutor(self.workers, thread_name_prefix="warm-thumbnails")
         if self.processes > 1:
             # forkserver: workers are forks of a clean process with Django set up (_rendering_setup.py), not
-            # of this one, whose threads and database connections a fork would copy.
+            # of this one, whose threads and database connections a fork would copy. The forkserver imports
+            # the project from the working folder (the project's root, as manage.py runs); elsewhere each
+            # worker sets Django up itself (the initializer), which only takes longer.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([f"{__package__}._rendering_setup"])
             renderers = ProcessPoolExecutor(self.processes, mp_context=context, initializer=django.setup)
