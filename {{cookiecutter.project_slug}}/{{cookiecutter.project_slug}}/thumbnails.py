@@ -107,17 +107,22 @@ def render(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> 
     thumbnailer.file = File(BytesIO(source), thumbnailer.name)  # easy-thumbnails reads this, not the storage
     try:
         decoded = _decode_once(thumbnailer, source, wanted)
+        if decoded is not None:
+            thumbnailer.source_generators = [lambda source, **options: decoded]
+        for alias, options in wanted.items():
+            try:
+                thumbnail = thumbnailer.generate_thumbnail(thumbnailer.get_options(options))
+                width, height = thumbnail.image.size
+                rendered.append(Rendered(alias, thumbnail.name, thumbnail.file.read(), width, height))
+            except Exception as error:
+                failures[alias] = reason(error)
     except Exception as error:
         return [], {alias: reason(error) for alias in wanted}
-    if decoded is not None:
-        thumbnailer.source_generators = [lambda source, **options: decoded]
-    for alias, options in wanted.items():
-        try:
-            thumbnail = thumbnailer.generate_thumbnail(thumbnailer.get_options(options))
-            width, height = thumbnail.image.size
-            rendered.append(Rendered(alias, thumbnail.name, thumbnail.file.read(), width, height))
-        except Exception as error:
-            failures[alias] = reason(error)
+    finally:
+        # A field file's thumbnailer is in a reference cycle (alias_target is itself): let go of the
+        # source and the decoded image now, not whenever the garbage collector next runs.
+        thumbnailer.file = None
+        thumbnailer.source_generators = None
     return rendered, failures
 
 
