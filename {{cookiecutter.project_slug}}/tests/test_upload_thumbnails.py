@@ -14,7 +14,7 @@ from django.template import Context, Template
 from django.urls import reverse
 {%- endif %}
 from easy_thumbnails.alias import aliases
-from easy_thumbnails.files import get_thumbnailer
+from easy_thumbnails.files import Thumbnailer, get_thumbnailer
 from easy_thumbnails.models import Source, Thumbnail
 from easy_thumbnails.options import ThumbnailOptions
 from PIL import Image
@@ -191,7 +191,6 @@ def test_a_thumbnail_that_cannot_be_made_is_logged_and_the_upload_stands(s3_serv
 def test_on_local_disk_the_storage_own_save_replaces_and_lookups_find_them(tmp_path):
     from django.core.files.base import ContentFile
     from django.core.files.storage import FileSystemStorage
-    from easy_thumbnails.files import Thumbnailer
 
     from {{ cookiecutter.project_slug }}.thumbnails import publish, puller, record, render
 
@@ -212,3 +211,28 @@ def test_on_local_disk_the_storage_own_save_replaces_and_lookups_find_them(tmp_p
         assert lookup.get_existing_thumbnail(ThumbnailOptions(aliases.get(alias))) is not None
     puller(local)(name, tmp_path / "pulled.jpg")
     assert (tmp_path / "pulled.jpg").read_bytes() == SMALL_JPEG
+
+
+def test_rendering_lets_go_of_the_source_without_waiting_for_the_garbage_collector(s3_server):
+    import gc
+
+    from {{ cookiecutter.project_slug }}.thumbnails import render
+
+    def images_alive() -> int:
+        return sum(isinstance(thing, Image.Image) for thing in gc.get_objects())
+
+    source = image_bytes("JPEG", (640, 480))
+    wanted = {alias: aliases.get(alias) for alias in ALIASES}
+    render(Thumbnailer(name="photos/first.jpg"), source, wanted)  # Pillow's lazily made module-level images
+    thumbnailer = Thumbnailer(name="photos/cycle.jpg")
+    thumbnailer.alias_target = thumbnailer  # the reference cycle a field file's thumbnailer is in
+    gc.collect()
+    gc.disable()  # what a rendering process sees between two collections
+    try:
+        before = images_alive()
+        made, failures = render(thumbnailer, source, wanted)
+        del thumbnailer
+        assert (len(made), failures) == (len(ALIASES), {})
+        assert images_alive() == before
+    finally:
+        gc.enable()

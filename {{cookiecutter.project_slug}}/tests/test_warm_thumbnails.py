@@ -20,6 +20,7 @@ from .upload_helpers import FILER_STORAGES, filer_image_without_thumbnails
 
 WATCHED = [storages["default"], *FILER_STORAGES]
 THUMBNAIL_STORAGE = FILER_STORAGES[1]  # filer's public thumbnails
+ALIAS_TARGET = "filer.Image.file"
 ALIASES = ["admin_120", "admin_240", "admin_40", "admin_80", "large", "medium", "small"]
 TEMPLATE = '{% raw %}{% load thumbnail %}{% for image in images %}{% thumbnail image "small" %} {% endfor %}{% endraw %}'
 {%- else %}
@@ -27,6 +28,7 @@ from .upload_helpers import photos_without_thumbnails
 
 WATCHED = [storages["default"], storages["easy_thumbnails"]]
 THUMBNAIL_STORAGE = storages["easy_thumbnails"]
+ALIAS_TARGET = "gallery.Photo.image"
 ALIASES = ["large", "medium", "small"]
 TEMPLATE = '{% raw %}{% load thumbnail %}{% for photo in images %}{% thumbnail photo.image "small" %} {% endfor %}{% endraw %}'
 {%- endif %}
@@ -90,7 +92,7 @@ def original(image) -> str:
 def expected_names(image, only=ALIASES) -> set[str]:
     thumbnailer = get_thumbnailer(source_of(image))
     transparent = original(image).endswith(".png")
-    options = {alias: ThumbnailOptions(aliases.get(alias, "filer")) for alias in only}
+    options = {alias: ThumbnailOptions(aliases.get(alias, ALIAS_TARGET)) for alias in only}
     return {thumbnailer.get_thumbnail_name(options[alias], transparent) for alias in only}
 
 
@@ -111,7 +113,7 @@ def test_warms_every_alias_with_one_get_per_image_and_one_put_per_thumbnail(s3_s
     with s3_requests(*WATCHED) as page:  # a page showing them: names and sizes from the database
         for image in images:
             for alias in ALIASES:
-                thumbnail = get_thumbnailer(source_of(image)).get_thumbnail(aliases.get(alias, "filer"))
+                thumbnail = get_thumbnailer(source_of(image)).get_thumbnail(aliases.get(alias, ALIAS_TARGET))
                 assert recorded[thumbnail.name] == (thumbnail.width, thumbnail.height)
         html = Template(TEMPLATE).render(Context({"images": images}))
     assert page == []
