@@ -5,9 +5,11 @@
     python benchmarks/staging.py --baseline OTHER/my_site/staging     # also time another version of it
 
 Bakes the template into a temporary folder (or uses --project), starts moto on 127.0.0.1 with the
-baked project's tests/s3_server.py, and prints, measured side by side in one run: publishing small
-files with a sequential storage.save() loop, with staging_area(), and with raw boto3 put_object on
-the same number of threads; the two ratios; and the peak memory growth of publishing one large file.
+baked project's tests/s3_server.py (behind its fault injector, which can hold every request a
+while), and prints, measured side by side in one run, with no latency and with --latency-ms per
+request (default 20 ms, a bucket some way off): publishing small files with a sequential
+storage.save() loop, with staging_area(), and with raw boto3 put_object on the same number of
+threads; the two ratios; and the peak memory growth of publishing one large file.
 With --baseline, another version of the staging package (a folder, e.g. from a project baked from an
 older commit) is timed in the same loop, and the two are compared. It prints figures and whether the
 targets are met; it asserts nothing.
@@ -33,6 +35,7 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 TARGET_SPEEDUP = 3.0  # staging_area() at least this much faster than the sequential loop
 TARGET_OVERHEAD = 1.15  # ... and taking at most this much of raw boto3's time
 TARGET_MEMORY_MB = 50  # peak memory growth while publishing the large file
+TARGET_SPEEDUP_LATENCY = 10.0  # with --latency-ms per request (a bucket some way off), against the sequential loop
 SEQUENTIAL = "sequential storage.save() loop"
 STAGING = "staging_area()"
 BASELINE = "staging_area(), baseline version"
@@ -51,9 +54,10 @@ def main() -> None:
         scratch = Path(scratch)
         project = args.project or bake(scratch)
         sys.path.insert(0, str(project))
-        from tests.s3_server import CREDENTIALS, S3Server  # the baked project's own test server
+        # The baked project's own test server, behind its fault injector (which can delay every request).
+        from tests.s3_server import CREDENTIALS, FaultyS3Server
 
-        server = S3Server.start()
+        server = FaultyS3Server.start()
         try:
             staging = set_up_django(project, server)
             run(args, staging, server, CREDENTIALS, scratch)
@@ -86,6 +90,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=10, help="threads for staging_area() and raw boto3")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each method; the median is shown")
     parser.add_argument("--large-mb", type=int, default=300, help="size of the large file in MB (default 300)")
+    parser.add_argument("--latency-ms", type=float, default=20, help="also measure with this delay per request")
     parser.add_argument("--project", type=Path, help="an already baked project (default: bake the template)")
     parser.add_argument("--baseline", type=Path, help="another version's staging package folder, timed alongside")
     return parser.parse_args()
@@ -164,6 +169,34 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
     if args.baseline:
         baseline = load_baseline(args.baseline)
         methods[BASELINE] = lambda prefix: staged(prefix, baseline)
+    medians = {latency: measure(args, methods, server, latency) for latency in dict.fromkeys((0, args.latency_ms))}
+
+    server.reset()
+    large_seconds, large_growth = publish_large_file(staging, scratch, args.large_mb)
+
+    print(
+        f"Staging benchmark: moto S3 server in a separate process on 127.0.0.1, {os.cpu_count()} CPUs, "
+        f"{args.workers} workers, median of {args.repeat} runs"
+    )
+    for latency, median in medians.items():
+        print()
+        report(args, median, latency)
+    print()
+    print(
+        f"One {args.large_mb} MB file with staging_area(): {large_seconds:.1f} s, peak memory growth "
+        f"{large_growth:.1f} MB ({verdict(large_growth < TARGET_MEMORY_MB)} target: under {TARGET_MEMORY_MB} MB)"
+    )
+
+
+def measure(args, methods: dict, server, latency: float) -> dict[str, float]:
+    """The median time of each method, every S3 request delayed by `latency` ms."""
+
+    def reset() -> None:
+        server.reset()  # forgets the delay too
+        if latency:
+            server.add_latency(latency / 1000)
+
+    reset()
     for name, method in methods.items():  # warm up: connections, imports, moto's first-request costs
         method(f"warm-up-{len(name)}")
     times = {name: [] for name in methods}
@@ -172,7 +205,7 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
         order = list(methods.items())
         order = order[repetition % len(order) :] + order[: repetition % len(order)]
         for number, (name, method) in enumerate(order):
-            server.reset()
+            reset()
             gc.collect()  # the same clean start for every method: no collection left over from the previous one
             started = time.perf_counter()
             method(f"run-{repetition}-{number}")
@@ -180,28 +213,23 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
             stored = len(server.object_names())
             if stored != args.files:
                 raise SystemExit(f"{name} stored {stored} files, not {args.files}")
-    median = {name: statistics.median(values) for name, values in times.items()}
+    return {name: statistics.median(values) for name, values in times.items()}
 
-    server.reset()
-    large_seconds, large_growth = publish_large_file(staging, scratch, args.large_mb)
 
+def report(args, median: dict[str, float], latency: float) -> None:
     speedup = median[SEQUENTIAL] / median[STAGING]
     ceiling = median[SEQUENTIAL] / median[RAW_SAME]
     overhead = median[STAGING] / median[RAW_SAME]
-    print(
-        f"Staging benchmark: moto S3 server in a separate process on 127.0.0.1, {os.cpu_count()} CPUs, "
-        f"{args.workers} workers, median of {args.repeat} runs"
-    )
-    print()
+    target_speedup = TARGET_SPEEDUP_LATENCY if latency else TARGET_SPEEDUP
     labels = {name: name.format(workers=args.workers) for name in median}
     width = max(map(len, labels.values())) + 2
-    print(f"{f'Publishing {args.files} files of {args.size_kb} KB':<{width + 2}}{'seconds':>9}{'files/s':>10}")
+    title = f"Publishing {args.files} files of {args.size_kb} KB, {latency:g} ms per request"
+    print(f"{title:<{width + 2}}{'seconds':>9}{'files/s':>10}")
     for name, seconds in median.items():
         print(f"  {labels[name]:<{width}}{seconds:>9.2f}{args.files / seconds:>10.0f}")
-    print()
     print(
-        f"staging_area() vs sequential loop: {speedup:.2f}x faster ({verdict(speedup >= TARGET_SPEEDUP)} target: "
-        f"at least {TARGET_SPEEDUP:g}x; raw boto3 on this server: {ceiling:.2f}x)"
+        f"staging_area() vs sequential loop: {speedup:.2f}x faster ({verdict(speedup >= target_speedup)} target: "
+        f"at least {target_speedup:g}x; raw boto3 on this server: {ceiling:.2f}x)"
     )
     print(
         f"staging_area() vs raw boto3:       {overhead:.2f}x the time ({verdict(overhead <= TARGET_OVERHEAD)} "
@@ -212,10 +240,6 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
             f"staging_area() vs baseline version: {median[STAGING] / median[BASELINE]:.2f}x the time "
             f"(baseline vs raw boto3: {median[BASELINE] / median[RAW_SAME]:.2f}x)"
         )
-    print(
-        f"One {args.large_mb} MB file with staging_area(): {large_seconds:.1f} s, peak memory growth "
-        f"{large_growth:.1f} MB ({verdict(large_growth < TARGET_MEMORY_MB)} target: under {TARGET_MEMORY_MB} MB)"
-    )
 
 
 def publish_large_file(staging, scratch: Path, size_mb: int) -> tuple[float, float]:

@@ -1,7 +1,7 @@
-"""The staging benchmark keeps working: run it with tiny sizes and check that it reports its figures.
+"""The benchmarks keep working: run them with tiny sizes and check that they report their figures.
 
-The figures themselves are not checked (they depend on the machine); benchmarks/staging.py at full
-size gives the ones in the README."""
+The figures themselves are not checked (they depend on the machine); benchmarks/staging.py and
+benchmarks/thumbnails.py at full size give the ones in the README."""
 
 import re
 import subprocess
@@ -12,7 +12,7 @@ from .conftest import TEMPLATE, run
 
 def test_staging_benchmark_runs_and_reports_the_ratios(bake):
     project = bake()
-    arguments = ["--files", "20", "--large-mb", "5", "--repeat", "1", "--project", str(project)]
+    arguments = ["--files", "20", "--large-mb", "5", "--repeat", "1", "--latency-ms", "5", "--project", str(project)]
     result = run([sys.executable, str(TEMPLATE / "benchmarks" / "staging.py"), *arguments], TEMPLATE, timeout=300)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -20,6 +20,22 @@ def test_staging_benchmark_runs_and_reports_the_ratios(bake):
     assert re.search(r"staging_area\(\) vs sequential loop: \d+\.\d\dx faster", result.stdout)
     assert re.search(r"staging_area\(\) vs raw boto3: +\d+\.\d\dx the time", result.stdout)
     assert re.search(r"One 5 MB file with staging_area\(\): .* peak memory growth \d+\.\d MB", result.stdout)
+    assert re.search(r"Publishing 20 files of 50 KB, 0 ms per request", result.stdout)
+    assert re.search(r"Publishing 20 files of 50 KB, 5 ms per request", result.stdout)
+
+
+def test_thumbnails_benchmark_runs_and_reports_the_figures(bake):
+    project = bake(use_filer=False)
+    arguments = ["--images", "4", "--width", "320", "--height", "240", "--page", "3", "--latency-ms", "5"]
+    script = str(TEMPLATE / "benchmarks" / "thumbnails.py")
+    result = run([sys.executable, script, *arguments, "--project", str(project)], TEMPLATE, timeout=300)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"manage.py warm_thumbnails, s +\d+\.\d\d +\d+\.\d\d\n", result.stdout)
+    assert re.search(r"requests per image, warm_thumbnails +1 GET, 3 PUT +1 GET, 3 PUT\n", result.stdout)
+    assert re.search(r"page with 3 warmed thumbnails: S3 requests +0 +0\n", result.stdout)
+    assert re.search(r"At 5 ms: warm_thumbnails \d+\.\d\dx faster than the sequential loop", result.stdout)
+    assert re.search(r"Peak memory growth of warm_thumbnails: \d+\.\d MB", result.stdout)
 
 
 def test_without_the_test_packages_it_says_what_to_install(tmp_path):

@@ -136,6 +136,10 @@ class FaultyS3Server(S3Server):
         """Behave like a service without conditional writes: drop If-None-Match and If-Match."""
         self._control("ignore-conditions", {})
 
+    def add_latency(self, seconds: float) -> None:
+        """Hold every request this long before answering it, as a bucket some way off would (until reset)."""
+        self._control("slow", {"path": "", "seconds": seconds})
+
     def die_after(self, count: int, path: str = "") -> None:
         """Exit while answering the `count`-th matching PUT (after moto stored it)."""
         self._control("die-after", {"method": "PUT", "path": path, "count": count})

@@ -144,10 +144,23 @@ FILER_STORAGES = filer_storages(public=media_storage, private=media_storage.as_p
 # Thumbnail sizes kept in the database: reading a thumbnail's width and height costs no request.
 THUMBNAIL_CACHE_DIMENSIONS = True
 # easy-thumbnails' PIL reader, logging why a thumbnail cannot be made (easy-thumbnails hides it).
-THUMBNAIL_SOURCE_GENERATORS = ["{{ cookiecutter.project_slug }}.thumbnails.pil_image"]
+THUMBNAIL_SOURCE_GENERATORS = ["{{ cookiecutter.project_slug }}.thumbnail_sources.pil_image"]
 {%- if cookiecutter.use_filer %}
 FILER_ENABLE_LOGGING = True  # filer logs the thumbnails it fails to make (needs "filer" in LOGGING)
 {%- endif %}
+# Named thumbnail sizes, in templates {% raw %}{% thumbnail photo.image "small" %}{% endraw %}. Every image gets all of them
+# when it is uploaded, and `manage.py warm_thumbnails` makes them for existing images: pages never wait.
+THUMBNAIL_ALIASES = {
+    "": {
+        "small": {"size": (160, 160), "crop": True},  # lists and grids: a square
+        "medium": {"size": (480, 480)},  # within 480 x 480, proportions kept
+        "large": {"size": (1000, 1000)},  # a page-wide picture
+    },
+{%- if cookiecutter.use_filer %}
+    # The sizes django-filer's admin asks for (folder listing, upload preview, each twice for high-DPI screens).
+    "filer": {f"admin_{size}": {"size": (size, size), "crop": True} for size in (40, 80, 120, 240)},
+{%- endif %}
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

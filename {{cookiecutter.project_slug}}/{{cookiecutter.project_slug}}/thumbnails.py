@@ -1,22 +1,302 @@
-"""Thumbnails that cannot be made are logged with the file's name and the reason.
+"""Thumbnails made ahead of time: rendered from the bytes in hand, written concurrently, recorded.
 
-easy-thumbnails replaces a source generator's error by "The source file does not appear to be an
-image", and its template tag{% if cookiecutter.use_filer %} and django-filer{% endif %} then swallow even that: a broken
-source, or a storage that cannot be read, would leave pages without thumbnails and no trace.
+On S3, easy-thumbnails makes a missing thumbnail inside the page request that shows it: read the
+source, delete, write, one after another, for each size. Here every alias of an image is made when
+it is uploaded (make_thumbnails_on_upload, connected to easy-thumbnails' saved_file signal in
+apps.py) or in bulk (manage.py warm_thumbnails): under the names easy-thumbnails{% if cookiecutter.use_filer %} (or django-filer){% endif %}
+would choose, in the storage it would use, with the database records its lookups read. The
+{% raw %}{% thumbnail %}{% endraw %} tag and get_thumbnailer() then find them without a request to the storage.
+
+The pixels are easy-thumbnails' own (Thumbnailer.generate_thumbnail); the one change is that the
+source is decoded once per image, not once per size, at the smallest JPEG scale that still leaves
+every size twice the pixels it needs (what Pillow's own Image.thumbnail() does).
 """
 
 import logging
+import math
+import shutil
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
 
-from easy_thumbnails import source_generators
+from django.core.files.base import ContentFile, File
+from django.db import models, transaction
+from easy_thumbnails import signals
+from easy_thumbnails.alias import aliases
+from easy_thumbnails.conf import settings as thumbnail_settings
+from easy_thumbnails.files import Thumbnailer, ThumbnailFile, get_thumbnailer
+from easy_thumbnails.models import ThumbnailDimensions
+from easy_thumbnails.utils import exif_orientation
+{%- if cookiecutter.use_filer %}
+from filer.models.abstract import BaseImage
+{%- endif %}
+from PIL import Image, ImageFile
+from s3transfer.constants import ALLOWED_DOWNLOAD_ARGS
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 logger = logging.getLogger(__name__)
 
+WORKERS = 10  # concurrent transfers; the S3 client keeps 10 connections by default
+COPY_BUFFER = 1024 * 1024
+UPLOADED = "_thumbnail_sources"  # where keep_uploaded_content() leaves the content on the instance
+# easy-thumbnails' PIL reader, and the project's, which only adds logging (thumbnail_sources.py).
+PIL_IMAGES = {
+    "easy_thumbnails.source_generators.pil_image",
+    "{{ cookiecutter.project_slug }}.thumbnail_sources.pil_image",
+}
+DEFAULT_PROCESSORS = (
+    "easy_thumbnails.processors.colorspace",
+    "easy_thumbnails.processors.autocrop",
+    "easy_thumbnails.processors.scale_and_crop",
+    "easy_thumbnails.processors.filters",
+    "easy_thumbnails.processors.background",
+)
 
-def pil_image(source, **options):
-    """easy-thumbnails' own PIL source generator (THUMBNAIL_SOURCE_GENERATORS), logging its failures."""
+
+@dataclass(frozen=True)
+class Rendered:
+    """One thumbnail, made but not yet stored: its name in the thumbnail storage and its content."""
+
+    alias: str
+    name: str
+    content: bytes
+    width: int
+    height: int
+
+
+def is_image(fieldfile) -> bool:
+    """Whether the file is an image easy-thumbnails makes thumbnails of: an ImageField's{% if cookiecutter.use_filer %}, or a filer image's{% endif %}."""
+{%- if cookiecutter.use_filer %}
+    if isinstance(fieldfile.instance, BaseImage):
+        return True
+{%- endif %}
+    return isinstance(fieldfile.field, models.ImageField)
+
+
+def source_thumbnailer(fieldfile) -> Thumbnailer:
+    """The thumbnailer easy-thumbnails' lookups use for this file (storages, naming), apart from the model's file."""
+{%- if cookiecutter.use_filer %}
+    if isinstance(fieldfile.instance, BaseImage):
+        # What get_thumbnailer(image) returns: filer's own storages, base folder, names and SVG handling.
+        return fieldfile.instance.easy_thumbnails_thumbnailer
+{%- endif %}
+    thumbnailer = get_thumbnailer(fieldfile)
+    if thumbnailer is fieldfile:  # easy-thumbnails' own fields: a copy, so that the model's file is left alone
+        thumbnailer = type(fieldfile)(fieldfile.instance, fieldfile.field, fieldfile.name)
+    return thumbnailer
+
+
+def wanted_thumbnails(fieldfile, only: Iterable[str] | None = None) -> dict[str, dict]:
+    """THUMBNAIL_ALIASES that apply to this file (project-wide, then its app, model and field), by name.
+
+    The options are what the {% raw %}{% thumbnail image "small" %}{% endraw %} tag passes, so the names match its lookups.
+    """
+    options = aliases.all(_alias_target(fieldfile), include_global=True)
+    if only is not None:
+        options = {name: value for name, value in options.items() if name in set(only)}
+    return {name: dict(value) for name, value in options.items()}
+
+
+def _alias_target(fieldfile) -> str:
+    model = type(fieldfile.instance)
+    return f"{model._meta.app_label}.{model.__name__}.{fieldfile.field.name}"
+
+
+def render(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> tuple[list[Rendered], dict[str, str]]:
+    """Every wanted thumbnail of one image from its bytes (no read from the storage); failures by alias."""
+    rendered, failures = [], {}
+    thumbnailer.file = File(BytesIO(source), thumbnailer.name)  # easy-thumbnails reads this, not the storage
     try:
-        return source_generators.pil_image(source, **options)
+        decoded = _decode_once(thumbnailer, source, wanted)
+        if decoded is not None:
+            thumbnailer.source_generators = [lambda source, **options: decoded]
+        for alias, options in wanted.items():
+            try:
+                thumbnail = thumbnailer.generate_thumbnail(thumbnailer.get_options(options))
+                width, height = thumbnail.image.size
+                rendered.append(Rendered(alias, thumbnail.name, thumbnail.file.read(), width, height))
+            except Exception as error:
+                failures[alias] = reason(error)
     except Exception as error:
-        name = getattr(source, "name", source)
-        logger.error("Cannot make a thumbnail of %s: %s: %s", name, type(error).__name__, error)
-        raise
+        return [], {alias: reason(error) for alias in wanted}
+    finally:
+        # A field file's thumbnailer is in a reference cycle (alias_target is itself): let go of the
+        # source and the decoded image now, not whenever the garbage collector next runs.
+        thumbnailer.file = None
+        thumbnailer.source_generators = None
+    return rendered, failures
+
+
+def _decode_once(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> Image.Image | None:
+    """The source decoded as easy-thumbnails' pil_image() would, once for all sizes; None where that does not apply."""
+    generators = thumbnailer.source_generators or thumbnail_settings.THUMBNAIL_SOURCE_GENERATORS
+    if generators[0] not in PIL_IMAGES or Path(thumbnailer.name).suffix.lower() == ".svg":
+        return None
+    if any(options.get("exif_orientation") is False for options in wanted.values()):
+        return None
+    image = Image.open(BytesIO(source))
+    if _may_draft(thumbnailer, wanted):
+        # Decode at a reduced JPEG scale that still leaves every size twice the pixels it takes.
+        width, height = image.size
+        scale = min(1.0, 2 * max(_scale(options, width, height) for options in wanted.values()))
+        image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+    try:
+        ImageFile.LOAD_TRUNCATED_IMAGES = True  # as pil_image() does
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return exif_orientation(image)
+
+
+def _scale(options: dict, width: int, height: int) -> float:
+    """The largest factor easy-thumbnails' scale_and_crop() would scale this image by (either way up: EXIF
+    rotation may swap the sides), zoom included."""
+    target_x, target_y = (int(side) for side in options["size"])
+
+    def factor(source_x: int, source_y: int) -> float:
+        ratios = [target / source for target, source in ((target_x, source_x), (target_y, source_y)) if source]
+        crop = options.get("crop") or not target_x or not target_y
+        return max(ratios) if crop else min(ratios)
+
+    zoom = (100 + int(options.get("zoom") or 0)) / 100
+    return max(factor(width, height), factor(height, width)) * zoom
+
+
+def _may_draft(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> bool:
+    """A reduced decode gives the same sizes only with the default processors and no option in source pixels."""
+    processors = thumbnailer.thumbnail_processors or thumbnail_settings.THUMBNAIL_PROCESSORS
+    in_source_pixels = {"box", "subject_location"}
+    return tuple(processors) == DEFAULT_PROCESSORS and not any(in_source_pixels & set(o) for o in wanted.values())
+
+
+def publish(storage, thumbnails: list[Rendered]) -> dict[str, str]:
+    """Write the thumbnails to their storage concurrently, replacing what is there; failures by alias."""
+    write = writer(storage)
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(thumbnails) or 1)) as pool:
+        futures = {thumbnail.alias: pool.submit(write, thumbnail) for thumbnail in thumbnails}
+    return {alias: reason(future.exception()) for alias, future in futures.items() if future.exception()}
+
+
+def writer(storage):
+    """write(thumbnail) for this storage: one PUT on S3, else the storage's own delete and save."""
+    return _s3_writer(storage) if isinstance(storage, S3Storage) else _generic_writer(storage)
+
+
+def _s3_writer(storage: S3Storage):
+    # One PUT through the storage's own client (thread-safe; storage.save() would make a client per
+    # thread), with what S3Storage._save() sends: key under its location, ACL, type, object parameters.
+    client, bucket = storage.connection.meta.client, storage.bucket_name
+
+    def write(thumbnail: Rendered) -> None:
+        key = storage._normalize_name(clean_name(thumbnail.name))
+        client.put_object(Bucket=bucket, Key=key, Body=thumbnail.content, **storage._get_write_parameters(key))
+
+    return write
+
+
+def _generic_writer(storage):
+    def write(thumbnail: Rendered) -> None:
+        storage.delete(thumbnail.name)  # as easy-thumbnails' save_thumbnail(): replace, never rename
+        storage.save(thumbnail.name, ContentFile(thumbnail.content))
+
+    return write
+
+
+def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_changed: bool = False) -> None:
+    """Record stored thumbnails in easy-thumbnails' tables, as its save_thumbnail() does (names, times, sizes).
+
+    In one transaction: one commit, not one per row (each costs a disk flush).
+    """
+    with transaction.atomic():
+        thumbnailer.get_source_cache(create=True, update=source_changed)
+        for thumbnail in thumbnails:
+            cached = thumbnailer.get_thumbnail_cache(thumbnail.name, create=True, update=True)
+            ThumbnailDimensions.objects.update_or_create(
+                thumbnail=cached, defaults={"width": thumbnail.width, "height": thumbnail.height}
+            )
+    for thumbnail in thumbnails:
+        made = ThumbnailFile(thumbnail.name, storage=thumbnailer.thumbnail_storage)
+        made._dimensions_cache = (thumbnail.width, thumbnail.height)
+        signals.thumbnail_created.send(sender=made)
+
+
+def keep_uploaded_content(sender, instance, **kwargs) -> None:
+    """pre_save handler: hold on to the content of each image about to be stored, for make_thumbnails_on_upload.
+
+    Once stored, the model's field is a new FieldFile with only a name: reading it would be a GET.
+    """
+    for model_field in sender._meta.concrete_fields:
+        if isinstance(model_field, models.FileField):
+            fieldfile = getattr(instance, model_field.attname)
+            content = getattr(fieldfile, "_file", None)
+            if fieldfile and not fieldfile._committed and content is not None and is_image(fieldfile):
+                instance.__dict__.setdefault(UPLOADED, {})[model_field.name] = content
+
+
+def make_thumbnails_on_upload(sender, fieldfile, **kwargs) -> None:
+    """saved_file handler: every alias of an image just stored, from the uploaded bytes, written concurrently.
+
+    A thumbnail that cannot be made is logged and left to easy-thumbnails' on-demand path; the upload stands.
+    """
+    content = fieldfile.instance.__dict__.get(UPLOADED, {}).pop(fieldfile.field.name, None)
+    if not fieldfile or not is_image(fieldfile):
+        return
+    try:
+        wanted = wanted_thumbnails(fieldfile)
+        if not wanted:
+            return
+        thumbnailer = source_thumbnailer(fieldfile)
+        made, failures = render(thumbnailer, _read(content, fieldfile), wanted)
+        failures |= publish(thumbnailer.thumbnail_storage, made)
+        record(thumbnailer, [thumbnail for thumbnail in made if thumbnail.alias not in failures], source_changed=True)
+    except Exception as error:
+        logger.warning("Could not make thumbnails of %s at upload: %s", fieldfile.name, reason(error))
+        return
+    for alias, why in failures.items():
+        logger.warning("Could not make the %r thumbnail of %s at upload: %s", alias, fieldfile.name, why)
+
+
+def _read(content, fieldfile) -> bytes:
+    """The uploaded bytes, from the file object the upload brought (no request)."""
+    if content is None or content.closed:  # nothing in hand (e.g. the file was given by name): read it once
+        with fieldfile.storage.open(fieldfile.name, "rb") as stored:
+            return stored.read()
+    content.seek(0)
+    data = content.read()
+    content.seek(0)
+    return data if isinstance(data, bytes) else data.encode()
+
+
+def reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def puller(storage):
+    """pull(name, path) for this storage: a stored file to a local path, with one GET on S3."""
+    if not isinstance(storage, S3Storage):
+
+        def pull(name: str, path: Path) -> None:
+            with storage.open(name, "rb") as stored, path.open("wb") as local:
+                shutil.copyfileobj(stored, local, COPY_BUFFER)
+
+        return pull
+    # The storage's client, taken here: storage.connection is per thread. A GET, not download_file(),
+    # which would send a HEAD first.
+    client, bucket = storage.connection.meta.client, storage.bucket_name
+
+    def pull(name: str, path: Path) -> None:
+        parameters = storage.get_object_parameters(name)
+        extra = {key: value for key, value in parameters.items() if key in ALLOWED_DOWNLOAD_ARGS}
+        body = client.get_object(Bucket=bucket, Key=storage._normalize_name(clean_name(name)), **extra)["Body"]
+        with body, path.open("wb") as local:
+            shutil.copyfileobj(body, local, COPY_BUFFER)
+
+    return pull
+
+
+def render_file(instance, field_name: str, source: Path, wanted: dict[str, dict]) -> tuple[list[Rendered], dict]:
+    """render() for a model's image whose original was pulled to a local file (runs in a worker process)."""
+    return render(source_thumbnailer(getattr(instance, field_name)), source.read_bytes(), wanted)

@@ -1,0 +1,342 @@
+"""Benchmark thumbnails made ahead of time (manage.py warm_thumbnails) against easy-thumbnails' own on-demand path.
+
+    python benchmarks/thumbnails.py                                  # 100 images of 4000 x 3000, 3 aliases
+    python benchmarks/thumbnails.py --images 6 --width 640 --height 480 --page 4   # a quick check
+
+Bakes the template (plain easy-thumbnails, with the test-only gallery app) into a temporary folder,
+starts the baked project's S3 test server (moto in a separate process on 127.0.0.1, behind its
+fault injector, which can hold every request for a while), and measures side by side in one run,
+with no latency and then with --latency-ms per request: a sequential loop over easy-thumbnails'
+get_thumbnailer(image)[alias] against warm_thumbnails, the requests each sends per image, the
+bound warm_thumbnails cannot beat (the same transfers on raw boto3 at the same concurrency, or the
+same rendering alone, whichever takes longer), a page showing --page warmed thumbnails, and the
+peak memory growth of warm_thumbnails. It prints figures and whether the targets are met.
+"""
+
+import argparse
+import io
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from staging import PeakMemory, verdict  # benchmarks/staging.py
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+TARGET_SPEEDUP = 8.0  # warm_thumbnails vs the sequential loop, with latency
+TARGET_BOUND = 1.3  # warm_thumbnails within this of the bound
+TARGET_MEMORY_MB = 150
+ALIASES = ("small", "medium", "large")
+ACL = "public-read"  # what the storage sends (the DSN's default)
+PAGE = "{% load thumbnail %}{% for photo in photos %}<img src=\"{% thumbnail photo.image 'small' %}\">{% endfor %}"
+
+
+def main() -> None:
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="thumbnails-benchmark-") as scratch:
+        scratch = Path(scratch)
+        project = args.project or bake(scratch)
+        sys.path.insert(0, str(project))
+        from tests.s3_server import CREDENTIALS, FaultyS3Server  # the baked project's own test server
+
+        server = FaultyS3Server.start()
+        try:
+            set_up_django(project, server, scratch)
+            run(args, server, CREDENTIALS, scratch)
+        finally:
+            server.stop()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=100, help="number of images (default 100)")
+    parser.add_argument("--width", type=int, default=4000, help="image width in pixels (default 4000)")
+    parser.add_argument("--height", type=int, default=3000, help="image height in pixels (default 3000)")
+    parser.add_argument("--latency-ms", type=float, default=20, help="delay of every S3 request (default 20 ms)")
+    parser.add_argument("--workers", type=int, default=10, help="concurrent transfers (default 10)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count(), help="rendering processes (default: CPUs)")
+    parser.add_argument("--page", type=int, default=50, help="thumbnails on the page (default 50)")
+    parser.add_argument("--project", type=Path, help="an already baked project without filer (default: bake one)")
+    return parser.parse_args()
+
+
+def bake(scratch: Path) -> Path:
+    from cookiecutter.main import cookiecutter
+
+    answers = {"use_filer": False}
+    return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(scratch / "baked"), extra_context=answers))
+
+
+def set_up_django(project: Path, server, scratch: Path) -> None:
+    import django
+    from django.core.management import call_command
+
+    os.environ["DEFAULT_STORAGE_DSN"] = server.dsn(server.MEDIA_BUCKET)
+    os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'db.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.gallery.settings"  # the project plus a model with an image field
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.chdir(project)  # as manage.py runs: the rendering processes' forkserver imports the project from here
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def run(args, server, credentials: dict, scratch: Path) -> None:
+    import boto3
+    from django.core.management import call_command
+    from django.template import Context, Template
+    from easy_thumbnails.files import get_thumbnailer
+    from easy_thumbnails.models import Source
+    from tests.gallery.models import Photo
+
+    raw = boto3.client("s3", endpoint_url=server.url, **credentials)
+    photos = store_images(args, raw, server.MEDIA_BUCKET)
+    counted = RequestCounter(server)
+
+    def sequential() -> None:
+        for photo in Photo.objects.order_by("pk"):
+            for alias in ALIASES:
+                get_thumbnailer(photo.image)[alias]
+
+    def warm() -> None:
+        call_command("warm_thumbnails", workers=args.workers, processes=args.processes, stdout=io.StringIO())
+
+    results = {}
+    for latency in (0, args.latency_ms):
+        if latency:
+            server.add_latency(latency / 1000)
+        figures = results[latency] = {}
+        for name, method in (("sequential", sequential), ("warm", warm)):
+            Source.objects.all().delete()  # no thumbnail recorded: both make all of them
+            with counted as requests, PeakMemory() as memory, ProcessTreeMemory(exclude=server.process.pid) as tree:
+                started = time.perf_counter()
+                method()
+                figures[name] = time.perf_counter() - started
+            figures[f"{name} requests"] = requests
+            figures[f"{name} memory"] = (memory.growth_mb, tree.growth_mb)
+        figures["transfers"], figures["rendering"] = bound(args, raw, server.MEDIA_BUCKET, photos, scratch)
+        page = Template(PAGE)
+        with counted as requests:
+            started = time.perf_counter()
+            html = page.render(Context({"photos": Photo.objects.order_by("pk")[: args.page]}))
+            figures["page"] = time.perf_counter() - started
+        figures["page requests"] = requests
+        assert html.count("<img") == min(args.page, args.images)
+    report(args, results)
+
+
+def store_images(args, raw, bucket: str) -> list:
+    """The originals in the bucket and in the database, with no thumbnail (as after an import)."""
+    from PIL import Image, ImageDraw
+    from tests.gallery.models import Photo
+
+    distinct = []
+    for seed in range(min(args.images, 4)):  # a few different pictures: making 100 big JPEGs is slow
+        rng = random.Random(seed)
+        image = Image.linear_gradient("L").resize((args.width, args.height)).convert("RGB")
+        draw = ImageDraw.Draw(image)
+        for _ in range(40):
+            x, y = rng.randrange(args.width), rng.randrange(args.height)
+            colour = tuple(rng.randrange(256) for _ in "rgb")
+            draw.ellipse((x, y, x + args.width // 5, y + args.height // 5), fill=colour)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        distinct.append(buffer.getvalue())
+    names = [f"photos/{number:04}.jpg" for number in range(args.images)]
+    with ThreadPoolExecutor(args.workers) as pool:
+        for name, data in zip(names, distinct * args.images, strict=False):
+            pool.submit(raw.put_object, Bucket=bucket, Key=name, Body=data, ContentType="image/jpeg", ACL=ACL)
+    return Photo.objects.bulk_create(Photo(title=name, image=name) for name in names)
+
+
+def bound(args, raw, bucket: str, photos, scratch: Path) -> tuple[float, float]:
+    """What warm_thumbnails cannot beat: its transfers on raw boto3 at the same concurrency; its rendering alone."""
+    from django.conf import settings
+    from tests.gallery.models import Photo
+
+    slug = Path(settings.BASE_DIR).name
+    thumbnails = __import__(f"{slug}.thumbnails", fromlist=["render_file"])
+    photos = list(Photo.objects.order_by("pk"))
+    made = [thumbnail for photo in photos for thumbnail in photo_thumbnails(photo)]
+    bodies = {name: raw.get_object(Bucket=bucket, Key=name)["Body"].read() for name in made}
+
+    def get(photo) -> None:
+        raw.get_object(Bucket=bucket, Key=photo.image.name)["Body"].read()
+
+    def put(name: str) -> None:
+        raw.put_object(Bucket=bucket, Key=name, Body=bodies[name], ContentType="image/jpeg", ACL=ACL)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.workers) as pool:
+        list(pool.map(get, photos))
+        list(pool.map(put, made))
+    transfers = time.perf_counter() - started
+
+    local = scratch / "originals"
+    local.mkdir(exist_ok=True)
+    paths = []
+    for photo in photos:
+        paths.append(local / Path(photo.image.name).name)
+        if not paths[-1].exists():
+            paths[-1].write_bytes(raw.get_object(Bucket=bucket, Key=photo.image.name)["Body"].read())
+    wanted = {alias: dict(options) for alias, options in aliases_of(photos[0]).items()}
+    started = time.perf_counter()
+    if args.processes > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        import django
+
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(args.processes, mp_context=context, initializer=django.setup) as pool:
+            list(pool.map(thumbnails.render_file, photos, ["image"] * len(photos), paths, [wanted] * len(photos)))
+    else:
+        for photo, path in zip(photos, paths, strict=True):
+            thumbnails.render_file(photo, "image", path, wanted)
+    return transfers, time.perf_counter() - started
+
+
+def photo_thumbnails(photo) -> list[str]:
+    from easy_thumbnails.models import Thumbnail
+
+    return list(Thumbnail.objects.filter(source__name=photo.image.name).values_list("name", flat=True))
+
+
+def aliases_of(photo) -> dict:
+    from easy_thumbnails.alias import aliases
+
+    return {alias: aliases.get(alias, target=photo.image) for alias in ALIASES}
+
+
+class RequestCounter:
+    """Requests the S3 server answered while the block ran, by method (its fault injector keeps the list)."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def __enter__(self) -> Counter:
+        self.before = len(self.server.stats()["requests"])
+        self.counts = Counter()
+        return self.counts
+
+    def __exit__(self, *exc):
+        requests = self.server.stats()["requests"][self.before :]
+        self.counts.update(method for method, path, status in requests)
+
+
+class ProcessTreeMemory:
+    """Peak growth of the memory of this process and all it starts (the rendering processes), but the
+    S3 server: their proportional set sizes, summed, sampled every 20 ms from /proc."""
+
+    def __init__(self, exclude: int):
+        self.exclude = exclude
+
+    def __enter__(self):
+        self.start = self._total()
+        self.peak = self.start
+        self.stop = threading.Event()
+        self.sampler = threading.Thread(target=self._sample, daemon=True)
+        self.sampler.start()
+        return self
+
+    def _sample(self):
+        while not self.stop.wait(0.02):
+            self.peak = max(self.peak, self._total())
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.sampler.join()
+        self.growth_mb = max(0, self.peak - self.start) / 1024
+
+    def _total(self) -> int:
+        parents = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, frontier = {os.getpid()}, [os.getpid()]
+        while frontier:
+            parent = frontier.pop()
+            for pid, ppid in parents.items():
+                if ppid == parent and pid != self.exclude and pid not in tree:
+                    tree.add(pid)
+                    frontier.append(pid)
+        total = 0
+        for pid in tree:
+            try:  # proportional set size: pages shared with the forkserver (Django, Pillow) count once
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+        return total
+
+
+def report(args, results: dict) -> None:
+    latencies = list(results)
+    print(
+        f"Thumbnails benchmark: moto S3 server in a separate process on 127.0.0.1, {os.cpu_count()} CPUs, "
+        f"{args.images} JPEG images of {args.width} x {args.height}, aliases {', '.join(ALIASES)}; "
+        f"warm_thumbnails with {args.workers} transfer threads and {args.processes} rendering processes"
+    )
+    print()
+    columns = "".join(f"{f'{latency:g} ms/request':>24}" for latency in latencies)
+    print(f"{'':<58}{columns}")
+
+    def row(label: str, value) -> None:
+        print(f"  {label:<56}" + "".join(f"{value(results[latency]):>24}" for latency in latencies))
+
+    n = args.images
+    row("sequential get_thumbnailer(image)[alias] loop, s", lambda r: f"{r['sequential']:.2f}")
+    row("manage.py warm_thumbnails, s", lambda r: f"{r['warm']:.2f}")
+    row("  speed-up", lambda r: f"{r['sequential'] / r['warm']:.2f}x")
+    row("bound: transfers on raw boto3, same concurrency, s", lambda r: f"{r['transfers']:.2f}")
+    row("bound: rendering alone, same processes, s", lambda r: f"{r['rendering']:.2f}")
+    row("  warm_thumbnails / bound", lambda r: f"{r['warm'] / max(r['transfers'], r['rendering']):.2f}x")
+    row("requests per image, sequential loop", lambda r: per_image(r["sequential requests"], n))
+    row("requests per image, warm_thumbnails", lambda r: per_image(r["warm requests"], n))
+    shown = min(args.page, n)
+    row(f"page with {shown} warmed thumbnails: S3 requests", lambda r: str(sum(r["page requests"].values())))
+    row(f"page with {shown} warmed thumbnails: s", lambda r: f"{r['page']:.3f}")
+    row("warm_thumbnails peak memory growth, command process, MB", lambda r: f"{r['warm memory'][0]:.1f}")
+    row("  with its rendering processes, MB", lambda r: f"{r['warm memory'][1]:.1f}")
+    print()
+    slow = results[latencies[-1]]
+    speedup = slow["sequential"] / slow["warm"]
+    to_bound = slow["warm"] / max(slow["transfers"], slow["rendering"])
+    requests = slow["warm requests"]
+    thumbnails = n * len(ALIASES)
+    clean = requests["GET"] <= n and requests["PUT"] <= thumbnails and not (requests["HEAD"] or requests["DELETE"])
+    memory = max(result["warm memory"][0] for result in results.values())
+    print(
+        f"At {latencies[-1]:g} ms: warm_thumbnails {speedup:.2f}x faster than the sequential loop "
+        f"({verdict(speedup >= TARGET_SPEEDUP)} target: at least {TARGET_SPEEDUP:g}x), {to_bound:.2f}x the bound "
+        f"({verdict(to_bound <= TARGET_BOUND)} target: at most {TARGET_BOUND:g}x)"
+    )
+    print(
+        f"warm_thumbnails requests: {requests['GET']} GET for {n} images, {requests['PUT']} PUT for {thumbnails} "
+        f"thumbnails, {requests['HEAD']} HEAD, {requests['DELETE']} DELETE ({verdict(clean)} target: at most one GET "
+        "per image and one PUT per thumbnail, no HEAD, no DELETE)"
+    )
+    page = max(sum(result["page requests"].values()) for result in results.values())
+    print(f"Page with {min(args.page, n)} warmed thumbnails: {page} S3 requests ({verdict(page == 0)} target: 0)")
+    print(
+        f"Peak memory growth of warm_thumbnails: {memory:.1f} MB in the command's process "
+        f"({verdict(memory < TARGET_MEMORY_MB)} target: under {TARGET_MEMORY_MB} MB); with its rendering processes "
+        f"{max(result['warm memory'][1] for result in results.values()):.1f} MB"
+    )
+
+
+def per_image(counts: Counter, images: int) -> str:
+    methods = ", ".join(f"{counts[method] / images:g} {method}" for method in sorted(counts))
+    return methods or "0"
+
+
+if __name__ == "__main__":
+    main()
