@@ -21,8 +21,8 @@ easy_thumbnails environ filer flask flask_cors git gitdb graphql greenlet gunico
 isympy itsdangerous jinja2 jmespath joserfc jsonpatch jsonpatch_cli jsonpath_ng jsonpointer jsonschema
 jsonschema_path jsonschema_specifications lazy_object_proxy markdown_it markupsafe mdurl moto mpmath networkx
 openapi_schema_validator openapi_spec_validator packaging pathable playwright pluggy polymorphic psycopg
-psycopg_binary py py_partiql_parser py_svg_hush pycparser pydantic pydantic_core pydantic_settings pygments
-pyparsing pytest pytest_django referencing regex requests responses rfc3339_validator rich rpds ruff
+psycopg_binary py py_partiql_parser py_svg_hush pyasn1 pycparser pydantic pydantic_core pydantic_settings pygments
+pyparsing pytest pytest_django referencing regex requests responses rfc3339_validator rich rpds rsa ruff
 s3transfer shellingham six slugify smmap sortedcontainers sqlparse storages sympy text_unidecode typer
 typing_extensions typing_inspection tzdata urllib3 werkzeug whitenoise wrapt xmltodict yaml
 """.split()  # noqa: SIM905 -- a word list, printed by tests/requirement_modules.py

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
+
 from .django_server import PROJECT
 
 UPSTREAM_TESTS = "tests/test_s3.py"
@@ -84,7 +86,7 @@ def test_django_storages_own_s3_tests_pass_with_the_project_backend(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    assert "S3Storage is {{ cookiecutter.project_slug }}.mediastorage.backends.S3MediaStorage" in result.stdout
+    assert f"S3Storage is {S3MediaStorage.__module__}.{S3MediaStorage.__qualname__}" in result.stdout
     summary = result.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary) and "failed" not in summary, summary
     assert f"{len(EXCEPTIONS)} deselected" in summary, f"an exception no longer matches a test: {summary}"
