@@ -18,20 +18,18 @@ targets are met; it asserts nothing.
 import argparse
 import gc
 import importlib
-import importlib.metadata
 import importlib.util
 import mimetypes
 import os
-import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parent.parent
+from common import PeakMemory, bake, require_test_packages, s3_test_server, verdict  # benchmarks/common.py
+
 TARGET_SPEEDUP = 3.0  # staging_area() at least this much faster than the sequential loop
 TARGET_OVERHEAD = 1.15  # ... and taking at most this much of raw boto3's time
 TARGET_MEMORY_MB = 50  # peak memory growth while publishing the large file
@@ -45,42 +43,13 @@ RAW_BARE = "raw boto3 put_object, {workers} threads, bare"
 
 def main() -> None:
     args = parse_args()
-    if missing := missing_packages():
-        sys.exit(
-            f"benchmarks/staging.py: {', '.join(missing)} not installed here: run `bin/venv requirements-dev.txt` "
-            "(bin/test does it; bin/generate installs only the generator), then run the benchmark again"
-        )
+    require_test_packages("staging.py")
     with tempfile.TemporaryDirectory(prefix="staging-benchmark-") as scratch:
         scratch = Path(scratch)
         project = args.project or bake(scratch)
-        sys.path.insert(0, str(project))
-        # The baked project's own test server, behind its fault injector (which can delay every request).
-        from tests.s3_server import CREDENTIALS, FaultyS3Server
-
-        server = FaultyS3Server.start()
-        try:
+        with s3_test_server(project) as (server, credentials):
             staging = set_up_django(project, server)
-            run(args, staging, server, CREDENTIALS, scratch)
-        finally:
-            server.stop()
-
-
-def missing_packages() -> list[str]:
-    """The packages requirements-dev.txt pins (the generator and the baked project's) not installed."""
-    wanted, files = [], [TEMPLATE / "requirements-dev.txt"]
-    for requirements in files:
-        for line in requirements.read_text().splitlines():
-            if line.startswith("-r "):
-                files.append(requirements.parent / line.removeprefix("-r ").strip())
-            elif name := re.match(r"[A-Za-z0-9._-]+", line):
-                wanted.append(name[0])
-    missing = []
-    for name in wanted:
-        try:
-            importlib.metadata.distribution(name)
-        except importlib.metadata.PackageNotFoundError:
-            missing.append(name)
-    return missing
+            run(args, staging, server, credentials, scratch)
 
 
 def parse_args() -> argparse.Namespace:
@@ -105,12 +74,6 @@ def load_baseline(folder: Path):
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def bake(scratch: Path) -> Path:
-    from cookiecutter.main import cookiecutter
-
-    return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(scratch / "baked")))
 
 
 def set_up_django(project: Path, server):
@@ -254,47 +217,6 @@ def publish_large_file(staging, scratch: Path, size_mb: int) -> tuple[float, flo
         seconds = time.perf_counter() - started
     large.unlink()
     return seconds, peak.growth_mb
-
-
-class PeakMemory:
-    """Peak growth of this process's resident memory (RSS) while the block runs.
-
-    Reads the kernel's high-water mark (VmHWM), reset on entry through /proc/self/clear_refs;
-    where that is not allowed, samples VmRSS every 5 ms on a thread instead.
-    """
-
-    def __enter__(self):
-        self.start = _status_kb("VmRSS")
-        self.sampled = self.start
-        try:
-            Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
-            self.sampler = None
-        except OSError:
-            self.stop = threading.Event()
-            self.sampler = threading.Thread(target=self._sample, daemon=True)
-            self.sampler.start()
-        return self
-
-    def _sample(self):
-        while not self.stop.wait(0.005):
-            self.sampled = max(self.sampled, _status_kb("VmRSS"))
-
-    def __exit__(self, *exc):
-        if self.sampler is None:
-            peak = _status_kb("VmHWM")
-        else:
-            self.stop.set()
-            self.sampler.join()
-            peak = self.sampled
-        self.growth_mb = max(0, peak - self.start) / 1024
-
-
-def _status_kb(field: str) -> int:
-    return int(re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
-
-
-def verdict(met: bool) -> str:
-    return "meets the" if met else "MISSES the"
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import argparse
 import io
 import os
 import random
-import sys
 import tempfile
 import threading
 import time
@@ -25,9 +24,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from staging import PeakMemory, verdict  # benchmarks/staging.py
+from common import PeakMemory, bake, require_test_packages, s3_test_server, verdict  # benchmarks/common.py
 
-TEMPLATE = Path(__file__).resolve().parent.parent
 TARGET_SPEEDUP = 8.0  # warm_thumbnails vs the sequential loop, with latency
 TARGET_BOUND = 1.3  # warm_thumbnails within this of the bound
 TARGET_MEMORY_MB = 150
@@ -38,18 +36,13 @@ PAGE = "{% load thumbnail %}{% for photo in photos %}<img src=\"{% thumbnail pho
 
 def main() -> None:
     args = parse_args()
+    require_test_packages("thumbnails.py")
     with tempfile.TemporaryDirectory(prefix="thumbnails-benchmark-") as scratch:
         scratch = Path(scratch)
-        project = args.project or bake(scratch)
-        sys.path.insert(0, str(project))
-        from tests.s3_server import CREDENTIALS, FaultyS3Server  # the baked project's own test server
-
-        server = FaultyS3Server.start()
-        try:
+        project = args.project or bake(scratch, use_filer=False)  # the gallery test app's image field
+        with s3_test_server(project) as (server, credentials):
             set_up_django(project, server, scratch)
-            run(args, server, CREDENTIALS, scratch)
-        finally:
-            server.stop()
+            run(args, server, credentials, scratch)
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,13 +56,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--page", type=int, default=50, help="thumbnails on the page (default 50)")
     parser.add_argument("--project", type=Path, help="an already baked project without filer (default: bake one)")
     return parser.parse_args()
-
-
-def bake(scratch: Path) -> Path:
-    from cookiecutter.main import cookiecutter
-
-    answers = {"use_filer": False}
-    return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(scratch / "baked"), extra_context=answers))
 
 
 def set_up_django(project: Path, server, scratch: Path) -> None:
