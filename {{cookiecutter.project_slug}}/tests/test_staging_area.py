@@ -1,0 +1,137 @@
+"""The staging area's own decisions, on the file-system storage (fast, no server): where files go,
+what an interruption or a failed undo leaves, and what each message says."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+
+from {{ cookiecutter.project_slug }}.staging import StagingError, staging_area
+
+
+class FailingStorage(FileSystemStorage):
+    """Saves like FileSystemStorage, except that saving one of ``failing`` raises ``error`` after writing it."""
+
+    def __init__(self, location, failing=(), error=OSError("disk full")):
+        super().__init__(location=location)
+        self.failing = set(failing)
+        self.error = error
+
+    def _save(self, name, content):
+        saved = super()._save(name, content)
+        if name in self.failing:
+            raise self.error
+        return saved
+
+
+@pytest.fixture
+def media(tmp_path) -> Path:
+    folder = tmp_path / "media"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def local_dir(tmp_path, monkeypatch) -> Path:
+    """The system's temporary folder for these tests: what a staging area leaves there shows."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def stored(media: Path) -> dict[str, bytes]:
+    return {path.relative_to(media).as_posix(): path.read_bytes() for path in media.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize(("prefix", "names"), [("", ["a.txt", "d/b.txt"]), ("out/", ["out/a.txt", "out/d/b.txt"])])
+def test_no_prefix_publishes_at_the_root_and_a_trailing_slash_adds_no_empty_folder(media, local_dir, prefix, names):
+    with staging_area(prefix, FileSystemStorage(location=media)) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+        (area.path / "d").mkdir()
+        (area.path / "d" / "b.txt").write_bytes(b"b")
+    assert area.published == dict(zip(["a.txt", "d/b.txt"], names, strict=True))
+    assert stored(media) == dict(zip(names, [b"a", b"b"], strict=True))
+    assert list(local_dir.iterdir()) == []
+
+
+def test_an_empty_area_publishes_nothing(media, local_dir):
+    with staging_area("out", FileSystemStorage(location=media)) as area:
+        pass
+    assert (area.published, stored(media), list(local_dir.iterdir())) == ({}, {}, [])
+
+
+def test_local_dir_is_where_the_temporary_folder_is_made(media, local_dir, tmp_path):
+    chosen = tmp_path / "scratch"
+    chosen.mkdir()
+    with staging_area("out", FileSystemStorage(location=media), local_dir=chosen) as area:
+        assert area.path.parent.parent == chosen
+        assert area.path.name == "files"
+        (area.path / "a.txt").write_bytes(b"a")
+    assert list(chosen.iterdir()) == [] and list(local_dir.iterdir()) == []
+    assert stored(media) == {"out/a.txt": b"a"}
+
+
+def test_an_interrupt_during_the_upload_removes_what_was_written_and_keeps_the_local_files(media, local_dir):
+    storage = FailingStorage(media, failing={"out/a.txt"}, error=KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt), staging_area("out", storage) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+    assert stored(media) == {}
+    assert (area.path / "a.txt").read_bytes() == b"a"  # kept, to publish again
+
+
+def test_a_failed_upload_says_what_failed_and_where_everything_is_kept(media, local_dir):
+    storage = FailingStorage(media, failing={"out/b.txt"})
+    with pytest.raises(StagingError) as caught, staging_area("out", storage, workers=1) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+        (area.path / "b.txt").write_bytes(b"b")
+    root = area.path.parent
+    assert str(caught.value) == (
+        f"Nothing was published: 1 of 2 files failed to upload to FailingStorage at {media}; "
+        "what this publish wrote is removed again.\n"
+        "  out/b.txt: OSError: disk full\n"
+        f"The local files are kept in {area.path}: fix the cause, then publish them again. "
+        f"Everything kept is in {root}: files/ (the files to publish); remove it when done."
+    )
+    assert (caught.value.kept_in, caught.value.left_behind, caught.value.conflicts) == (area.path, {}, set())
+    assert stored(media) == {}
+
+
+def test_a_restore_that_fails_too_is_reported_with_where_the_old_file_is(media, local_dir):
+    (media / "out").mkdir()
+    (media / "out" / "a.txt").write_bytes(b"old")
+    storage = FailingStorage(media, failing={"out/a.txt"})
+    with pytest.raises(StagingError) as caught, staging_area("out", storage, overwrite=True) as area:
+        (area.path / "a.txt").write_bytes(b"new")
+    root = area.path.parent
+    backup = root / "replaced" / "out" / "a.txt"
+    assert backup.read_bytes() == b"old"  # kept, since it could not be put back
+    assert caught.value.left_behind == {
+        "out/a.txt": f"the previous version could not be put back (OSError: disk full); it is in {backup}"
+    }
+    assert str(caught.value) == (
+        f"Publishing failed: 1 of 1 files failed to upload to FailingStorage at {media}, "
+        "and undoing it failed too (see below).\n"
+        "  out/a.txt: OSError: disk full\n"
+        "1 files this publish wrote (or may have written) could not be removed or put back; check them in the "
+        "storage (delete them, or publish again with overwrite=True):\n"
+        f"  out/a.txt: the previous version could not be put back (OSError: disk full); it is in {backup}\n"
+        f"The local files are kept in {area.path}: fix the cause, then publish them again. "
+        f"Everything kept is in {root}: files/ (the files to publish), "
+        "replaced/ (copies of the files overwrite=True was replacing); remove it when done."
+    )
+
+
+def test_names_already_taken_are_refused_with_the_whole_message(media, local_dir):
+    (media / "out").mkdir()
+    (media / "out" / "a.txt").write_bytes(b"old")
+    with pytest.raises(StagingError) as caught, staging_area("out", FileSystemStorage(location=media)) as area:
+        (area.path / "a.txt").write_bytes(b"new")
+        (area.path / "b.txt").write_bytes(b"new")
+    assert str(caught.value).splitlines()[:2] == [
+        f"Nothing was published: 1 of the 2 names already exist in FileSystemStorage at {media}. "
+        "Pass overwrite=True to replace them, or publish under another prefix.",
+        "  out/a.txt: already exists",
+    ]
+    assert stored(media) == {"out/a.txt": b"old"}
