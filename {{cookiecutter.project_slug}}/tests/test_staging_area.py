@@ -13,10 +13,10 @@ from {{ cookiecutter.project_slug }}.staging import StagingError, staging_area
 class FailingStorage(FileSystemStorage):
     """Saves like FileSystemStorage, except that saving one of ``failing`` raises ``error`` after writing it."""
 
-    def __init__(self, location, failing=(), error=OSError("disk full")):
+    def __init__(self, location, failing=(), error=None):
         super().__init__(location=location)
         self.failing = set(failing)
-        self.error = error
+        self.error = error or OSError("disk full")
 
     def _save(self, name, content):
         saved = super()._save(name, content)

@@ -55,7 +55,11 @@ LONG = "é" * (MAX_NAME_BYTES // 2) + "x"  # 1025 bytes in UTF-8, 513 characters
 
 # (function, argument) -> the whole message
 REFUSALS = [
-    (clean_prefix, "/reports", "The prefix '/reports' is absolute: give a folder inside the storage, such as 'reports/2026'."),
+    (
+        clean_prefix,
+        "/reports",
+        "The prefix '/reports' is absolute: give a folder inside the storage, such as 'reports/2026'.",
+    ),
     (clean_prefix, "a//b", "The prefix 'a//b' has an empty or '.' part: write it like 'folder/file.txt'."),
     (clean_prefix, "a/./b", "The prefix 'a/./b' has an empty or '.' part: write it like 'folder/file.txt'."),
     (
@@ -94,7 +98,11 @@ REFUSALS = [
     ),
     (storage_name, LONG, f"The name '{'é' * 60}...' is longer than S3's 1024 bytes: shorten it."),
     (storage_name, "a/", "The name 'a/' has an empty or '.' part: write it like 'folder/file.txt'."),
-    (storage_name, "a/../../b", "The name 'a/../../b' leaves its folder: '..' is not allowed, names must stay inside the prefix."),
+    (
+        storage_name,
+        "a/../../b",
+        "The name 'a/../../b' leaves its folder: '..' is not allowed, names must stay inside the prefix.",
+    ),
 ]
 
 
@@ -114,7 +122,12 @@ def test_a_file_name_that_is_not_utf8_is_refused_readably(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("plain café.txt", "plain café.txt"), ("tab\there", "tab\\there"), ("nul\x00", "nul\\x00"), ("c1\x85", "c1\\x85")],
+    [
+        ("plain café.txt", "plain café.txt"),
+        ("tab\there", "tab\\there"),
+        ("nul\x00", "nul\\x00"),
+        ("c1\x85", "c1\\x85"),
+    ],
 )
 def test_shown_escapes_what_cannot_be_printed_and_keeps_the_rest(name, text):
     assert shown(name) == text

@@ -20,76 +20,260 @@ from {{ cookiecutter.project_slug }}.mediastorage.dsn import (
 from {{ cookiecutter.project_slug }}.mediastorage.endpoints import Endpoint, endpoint_for_region
 
 SECRET = "Sup3rS3cretValue"
+ACLS = (
+    "private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read, "
+    "bucket-owner-full-control"
+)
 VARIABLE = "PRIVATE_STORAGE_DSN"  # not the default: a message naming the default variable would be wrong
 
 # DSN, the problem as the message says it, and the form the message shows as an example.
 REFUSED = [
-    (f'KEY:{SECRET}@bucket.s3.amazonaws.com', 'the value is not a DSN (no scheme such as s3:// or file://)', S3_FORM),
-    (f'gs://KEY:{SECRET}@bucket/', "unknown scheme 'gs' (supported: s3://, file://)", S3_FORM),
-    (f's3://KEY:{SECRET}@s3.eu-central-1.amazonaws.com/', 'no bucket name', S3_FORM),
-    (f's3://KEY:{SECRET}@sos-ch-dk-2.exo.io/', 'no bucket name', S3_FORM),
-    (f's3://KEY:{SECRET}@media.example.com/', "cannot tell the bucket from the endpoint in host 'media.example.com'; give the bucket alone as host, and the endpoint as endpoint_url", ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}%zz@bucket.s3.amazonaws.com/', 'bad percent-encoding in the secret; write % itself as %25', S3_FORM),
-    (f's3://KEY:{SECRET}%FF@bucket.s3.amazonaws.com/', 'the secret is not valid percent-encoded UTF-8', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=private&acl=public-read', 'parameter acl given more than once', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?auth=s3v5', "unknown auth 's3v5' (use s3v4, or s3 for the legacy signature)", S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=world', "unknown acl 'world' (use one of private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read, bucket-owner-full-control, or none)", S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?qs_auth=maybe', 'qs_auth must be true or false', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?addressing_style=sideways', 'addressing_style must be one of auto, path, virtual', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket/?endpoint_url=minio.local', 'endpoint_url must be a URL like https://minio.example.com:9000', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2Fminio%3Aabc', 'endpoint_url must be a URL like https://minio.example.com:9000', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@bucket/?endpoint_url=ftp%3A%2F%2Fminio', 'endpoint_url must be a URL like https://minio.example.com:9000', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@bucket:9000/', 'a port belongs in endpoint_url, not in the bucket host', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/#x', "the DSN has a '#' part; percent-encode '#' as %23", S3_FORM),
-    (f's3//KEY:{SECRET}@bucket/?endpoint_url=http://127.0.0.1:9000', 'the value does not start with a scheme (supported: s3://, file://)', S3_FORM),
-    (f's3://KEY:{SECRET}@my-bucket.eu-central-1.amazonaws.com/', 'an AWS host needs its s3 label, as in BUCKET.s3.REGION.amazonaws.com', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@[bucket.s3.amazonaws.com/', 'the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them', S3_FORM),
-    (f's3://KEY:{SECRET}@[not-an-address]/', 'the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2F%5Bminio', 'endpoint_url must be a URL like https://minio.example.com:9000', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?region_name=eu%20central', 'not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?region_name=eu/central', 'not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)', S3_FORM),
-    (f's3://KEY:{SECRET}@my%20bucket/?endpoint_url=http%3A%2F%2Fminio', 'not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens', S3_FORM),
-    (f's3://KEY:{SECRET}@b%C3%BCcket/?endpoint_url=http%3A%2F%2Fminio', 'not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/..', "the path (key prefix) must not contain '.' or '..' segments or control characters", S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/media/../x', "the path (key prefix) must not contain '.' or '..' segments or control characters", S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/%0Amedia', "the path (key prefix) must not contain '.' or '..' segments or control characters", S3_FORM),
-    (f's3://KEY:{SECRET}@bucket/?endpoint_url=https%3A%2F%2Fuser%3A{SECRET}%40minio', 'endpoint_url must not contain credentials (user:password@); give them as KEY:SECRET', ENDPOINT_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fu%3A{SECRET}%40cdn', 'url must not contain credentials (user:password@)', S3_FORM),
-    ('s3://KEY:Sup3r@S3cretValue@bucket.s3.amazonaws.com/', "the secret contains an '@'; percent-encode it as %40", S3_FORM),
-    (f's3://bucket.s3.amazonaws.com/?domain=cdn@{SECRET}', "an '@' outside KEY:SECRET@; percent-encode '@' in the path or parameters as %40", S3_FORM),
-    (f'file://KEY:{SECRET}@/data/media', 'a file DSN takes no credentials', FILE_FORM),
-    (f's3://:{SECRET}@bucket.s3.amazonaws.com/', 'give both the access key and the secret, or neither', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?domain=https%3A%2F%2Fcdn.example.com', 'domain takes a host name such as cdn.example.com (use url= for a full URL)', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=cdn.example.com', 'url must be a full URL such as https://cdn.example.com/media/', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fa&domain=b', 'give domain or url, not both', S3_FORM),
-    (f's3://KEY:{SECRET}@bucket.s3.amazonaws.com/media?url=https%3A%2F%2Fcdn.example.com%2Ffiles%2F', 'url is the full base URL of the files, so its path must end with the prefix /media/', S3_FORM),
-    ('file://media/', 'a file DSN needs an absolute path, with three slashes', FILE_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?acl=%zz', 'bad percent-encoding in the parameters', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/pre%zzfix', 'bad percent-encoding in the path', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/pre%FFfix', 'the path is not valid percent-encoded UTF-8', S3_FORM),
-    ('s3://K%zz:S@bucket.s3.amazonaws.com/', 'bad percent-encoding in the access key; write % itself as %25', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?acl=', "unknown acl '' (use one of private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read, bucket-owner-full-control, or none)", S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?qs_auth=', 'qs_auth must be true or false', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?auth=', "unknown auth '' (use s3v4, or s3 for the legacy signature)", S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?domain=', 'domain takes a host name such as cdn.example.com (use url= for a full URL)', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?url=', 'url must be a full URL such as https://cdn.example.com/media/', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?region_name=', 'not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)', S3_FORM),
-    ('s3://K:S@bucket/', 'the host is a bare bucket name; add endpoint_url', ENDPOINT_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?url=https%3A%2F%2F%5Bcdn', 'url must be a full URL such as https://cdn.example.com/media/', S3_FORM),
-    ('file:///srv/media/?url=%zz', 'bad percent-encoding in the parameters', S3_FORM),
-    ('s3://K:S@ab/?endpoint_url=http%3A%2F%2Fminio', 'not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?region_name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)', S3_FORM),
-    ('s3://K:S@bucket/?endpoint_url=http%3A%2F%2Fminio%2Fpath', 'endpoint_url must be a URL like https://minio.example.com:9000', ENDPOINT_FORM),
-    ('s3://K:S@bucket/?endpoint_url=http%3A%2F%2F', 'endpoint_url must be a URL like https://minio.example.com:9000', ENDPOINT_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?domain=cdn.example.com%2Fx', 'domain takes a host name such as cdn.example.com (use url= for a full URL)', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?url=https%3A%2F%2F', 'url must be a full URL such as https://cdn.example.com/media/', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?auth=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', "unknown auth 'xxxxxxxxxxxxxxxxxxxx' (use s3v4, or s3 for the legacy signature)", S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?acl=yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy', "unknown acl 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' (use one of private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read, bucket-owner-full-control, or none)", S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/a/b?url=https%3A%2F%2Fcdn.example.com%2Fb%2F', 'url is the full base URL of the files, so its path must end with the prefix /a/b/', S3_FORM),
-    ('s3://K:S@a..b.s3.amazonaws.com/', 'not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/?acl=private&acl=private&auth=s3&auth=s3', 'parameter acl, auth given more than once', S3_FORM),
-    ('s3://K:S@bucket.s3.amazonaws.com/x%00', "the path (key prefix) must not contain '.' or '..' segments or control characters", S3_FORM),
-
+    (f"KEY:{SECRET}@bucket.s3.amazonaws.com", "the value is not a DSN (no scheme such as s3:// or file://)", S3_FORM),
+    (f"gs://KEY:{SECRET}@bucket/", "unknown scheme 'gs' (supported: s3://, file://)", S3_FORM),
+    (f"s3://KEY:{SECRET}@s3.eu-central-1.amazonaws.com/", "no bucket name", S3_FORM),
+    (f"s3://KEY:{SECRET}@sos-ch-dk-2.exo.io/", "no bucket name", S3_FORM),
+    (
+        f"s3://KEY:{SECRET}@media.example.com/",
+        "cannot tell the bucket from the endpoint in host 'media.example.com'; "
+        "give the bucket alone as host, and the endpoint as endpoint_url",
+        ENDPOINT_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}%zz@bucket.s3.amazonaws.com/",
+        "bad percent-encoding in the secret; write % itself as %25",
+        S3_FORM,
+    ),
+    (f"s3://KEY:{SECRET}%FF@bucket.s3.amazonaws.com/", "the secret is not valid percent-encoded UTF-8", S3_FORM),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=private&acl=public-read",
+        "parameter acl given more than once",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?auth=s3v5",
+        "unknown auth 's3v5' (use s3v4, or s3 for the legacy signature)",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?acl=world",
+        f"unknown acl 'world' (use one of {ACLS}, or none)",
+        S3_FORM,
+    ),
+    (f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?qs_auth=maybe", "qs_auth must be true or false", S3_FORM),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?addressing_style=sideways",
+        "addressing_style must be one of auto, path, virtual",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket/?endpoint_url=minio.local",
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2Fminio%3Aabc",
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket/?endpoint_url=ftp%3A%2F%2Fminio",
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    (f"s3://KEY:{SECRET}@bucket:9000/", "a port belongs in endpoint_url, not in the bucket host", ENDPOINT_FORM),
+    (f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/#x", "the DSN has a '#' part; percent-encode '#' as %23", S3_FORM),
+    (
+        f"s3//KEY:{SECRET}@bucket/?endpoint_url=http://127.0.0.1:9000",
+        "the value does not start with a scheme (supported: s3://, file://)",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@my-bucket.eu-central-1.amazonaws.com/",
+        "an AWS host needs its s3 label, as in BUCKET.s3.REGION.amazonaws.com",
+        ENDPOINT_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@[bucket.s3.amazonaws.com/",
+        "the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@[not-an-address]/",
+        "the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket/?endpoint_url=http%3A%2F%2F%5Bminio",
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?region_name=eu%20central",
+        "not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?region_name=eu/central",
+        "not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@my%20bucket/?endpoint_url=http%3A%2F%2Fminio",
+        "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@b%C3%BCcket/?endpoint_url=http%3A%2F%2Fminio",
+        "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/..",
+        "the path (key prefix) must not contain '.' or '..' segments or control characters",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/media/../x",
+        "the path (key prefix) must not contain '.' or '..' segments or control characters",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/%0Amedia",
+        "the path (key prefix) must not contain '.' or '..' segments or control characters",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket/?endpoint_url=https%3A%2F%2Fuser%3A{SECRET}%40minio",
+        "endpoint_url must not contain credentials (user:password@); give them as KEY:SECRET",
+        ENDPOINT_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fu%3A{SECRET}%40cdn",
+        "url must not contain credentials (user:password@)",
+        S3_FORM,
+    ),
+    (
+        "s3://KEY:Sup3r@S3cretValue@bucket.s3.amazonaws.com/",
+        "the secret contains an '@'; percent-encode it as %40",
+        S3_FORM,
+    ),
+    (
+        f"s3://bucket.s3.amazonaws.com/?domain=cdn@{SECRET}",
+        "an '@' outside KEY:SECRET@; percent-encode '@' in the path or parameters as %40",
+        S3_FORM,
+    ),
+    (f"file://KEY:{SECRET}@/data/media", "a file DSN takes no credentials", FILE_FORM),
+    (f"s3://:{SECRET}@bucket.s3.amazonaws.com/", "give both the access key and the secret, or neither", S3_FORM),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?domain=https%3A%2F%2Fcdn.example.com",
+        "domain takes a host name such as cdn.example.com (use url= for a full URL)",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=cdn.example.com",
+        "url must be a full URL such as https://cdn.example.com/media/",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?url=https%3A%2F%2Fa&domain=b",
+        "give domain or url, not both",
+        S3_FORM,
+    ),
+    (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/media?url=https%3A%2F%2Fcdn.example.com%2Ffiles%2F",
+        "url is the full base URL of the files, so its path must end with the prefix /media/",
+        S3_FORM,
+    ),
+    ("file://media/", "a file DSN needs an absolute path, with three slashes", FILE_FORM),
+    ("s3://K:S@bucket.s3.amazonaws.com/?acl=%zz", "bad percent-encoding in the parameters", S3_FORM),
+    ("s3://K:S@bucket.s3.amazonaws.com/pre%zzfix", "bad percent-encoding in the path", S3_FORM),
+    ("s3://K:S@bucket.s3.amazonaws.com/pre%FFfix", "the path is not valid percent-encoded UTF-8", S3_FORM),
+    ("s3://K%zz:S@bucket.s3.amazonaws.com/", "bad percent-encoding in the access key; write % itself as %25", S3_FORM),
+    ("s3://K:S@bucket.s3.amazonaws.com/?acl=", f"unknown acl '' (use one of {ACLS}, or none)", S3_FORM),
+    ("s3://K:S@bucket.s3.amazonaws.com/?qs_auth=", "qs_auth must be true or false", S3_FORM),
+    ("s3://K:S@bucket.s3.amazonaws.com/?auth=", "unknown auth '' (use s3v4, or s3 for the legacy signature)", S3_FORM),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?domain=",
+        "domain takes a host name such as cdn.example.com (use url= for a full URL)",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?url=",
+        "url must be a full URL such as https://cdn.example.com/media/",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?region_name=",
+        "not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)",
+        S3_FORM,
+    ),
+    ("s3://K:S@bucket/", "the host is a bare bucket name; add endpoint_url", ENDPOINT_FORM),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?url=https%3A%2F%2F%5Bcdn",
+        "url must be a full URL such as https://cdn.example.com/media/",
+        S3_FORM,
+    ),
+    ("file:///srv/media/?url=%zz", "bad percent-encoding in the parameters", S3_FORM),
+    (
+        "s3://K:S@ab/?endpoint_url=http%3A%2F%2Fminio",
+        "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?region_name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket/?endpoint_url=http%3A%2F%2Fminio%2Fpath",
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    (
+        "s3://K:S@bucket/?endpoint_url=http%3A%2F%2F",
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?domain=cdn.example.com%2Fx",
+        "domain takes a host name such as cdn.example.com (use url= for a full URL)",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?url=https%3A%2F%2F",
+        "url must be a full URL such as https://cdn.example.com/media/",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?auth=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "unknown auth 'xxxxxxxxxxxxxxxxxxxx' (use s3v4, or s3 for the legacy signature)",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?acl=yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",
+        f"unknown acl 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' (use one of {ACLS}, or none)",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/a/b?url=https%3A%2F%2Fcdn.example.com%2Fb%2F",
+        "url is the full base URL of the files, so its path must end with the prefix /a/b/",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@a..b.s3.amazonaws.com/",
+        "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?acl=private&acl=private&auth=s3&auth=s3",
+        "parameter acl, auth given more than once",
+        S3_FORM,
+    ),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/x%00",
+        "the path (key prefix) must not contain '.' or '..' segments or control characters",
+        S3_FORM,
+    ),
 ]
 
 
@@ -116,7 +300,10 @@ def test_a_discrete_variable_error_shows_no_dsn_form():
     ("endpoint_url", "expected"),
     [
         ("https://s3.eu-west-2.amazonaws.com", Endpoint("https://s3.eu-west-2.amazonaws.com", "eu-west-2", "aws")),
-        ("https://s3.cn-north-1.amazonaws.com.cn", Endpoint("https://s3.cn-north-1.amazonaws.com.cn", "cn-north-1", "aws")),
+        (
+            "https://s3.cn-north-1.amazonaws.com.cn",
+            Endpoint("https://s3.cn-north-1.amazonaws.com.cn", "cn-north-1", "aws"),
+        ),
         ("https://sos-ch-gva-2.exo.io", Endpoint("https://sos-ch-gva-2.exo.io", "ch-gva-2", "exoscale")),
         ("http://127.0.0.1:9000", Endpoint("http://127.0.0.1:9000", None, "s3")),
         ("https://minio.example.com:9000/", Endpoint("https://minio.example.com:9000", None, "s3")),
@@ -131,12 +318,32 @@ def test_an_endpoint_url_on_a_known_providers_host_is_that_provider(endpoint_url
 @pytest.mark.parametrize(
     ("host", "bucket", "endpoint"),
     [
-        ("bkt.s3.cn-north-1.amazonaws.com.cn", "bkt", Endpoint("https://s3.cn-north-1.amazonaws.com.cn", "cn-north-1", "aws")),
-        ("bkt.s3.dualstack.eu-west-1.amazonaws.com", "bkt", Endpoint("https://s3.dualstack.eu-west-1.amazonaws.com", "eu-west-1", "aws")),
-        ("bkt.s3-fips.us-gov-west-1.amazonaws.com", "bkt", Endpoint("https://s3-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1", "aws")),
-        ("s3.bkt.s3.eu-west-1.amazonaws.com", "s3.bkt", Endpoint("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "aws")),
+        (
+            "bkt.s3.cn-north-1.amazonaws.com.cn",
+            "bkt",
+            Endpoint("https://s3.cn-north-1.amazonaws.com.cn", "cn-north-1", "aws"),
+        ),
+        (
+            "bkt.s3.dualstack.eu-west-1.amazonaws.com",
+            "bkt",
+            Endpoint("https://s3.dualstack.eu-west-1.amazonaws.com", "eu-west-1", "aws"),
+        ),
+        (
+            "bkt.s3-fips.us-gov-west-1.amazonaws.com",
+            "bkt",
+            Endpoint("https://s3-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1", "aws"),
+        ),
+        (
+            "s3.bkt.s3.eu-west-1.amazonaws.com",
+            "s3.bkt",
+            Endpoint("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "aws"),
+        ),
         ("bkt.s3-eu-west-1.amazonaws.com", "bkt", Endpoint("https://s3-eu-west-1.amazonaws.com", "eu-west-1", "aws")),
-        ("bkt.s3-external-1.amazonaws.com", "bkt", Endpoint("https://s3-external-1.amazonaws.com", "us-east-1", "aws")),
+        (
+            "bkt.s3-external-1.amazonaws.com",
+            "bkt",
+            Endpoint("https://s3-external-1.amazonaws.com", "us-east-1", "aws"),
+        ),
         ("bkt.sos-ch-dk-2.exo.io", "bkt", Endpoint("https://sos-ch-dk-2.exo.io", "ch-dk-2", "exoscale")),
         ("my.bkt.sos-de-fra-1.exo.io", "my.bkt", Endpoint("https://sos-de-fra-1.exo.io", "de-fra-1", "exoscale")),
         # Without a sos-ZONE label the endpoint is the last two labels, and no zone can be told.
@@ -170,15 +377,27 @@ def test_a_bare_bucket_takes_the_projects_region(region, expected):
     assert (config.endpoint_url, config.region, config.provider) == (expected.url, expected.region, expected.provider)
 
 
-@pytest.mark.parametrize(("value", "signed"), [(v, True) for v in ("true", "1", "yes", "on", "TRUE", "Yes")] + [
-    (v, False) for v in ("false", "0", "no", "off", "False", "OFF")
-])
+@pytest.mark.parametrize(
+    ("value", "signed"),
+    [(v, True) for v in ("true", "1", "yes", "on", "TRUE", "Yes")]
+    + [(v, False) for v in ("false", "0", "no", "off", "False", "OFF")],
+)
 def test_qs_auth_takes_every_spelling_of_a_boolean(value, signed):
     assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?qs_auth={value}").signed_urls is signed
 
 
-@pytest.mark.parametrize("acl", ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-                                 "bucket-owner-read", "bucket-owner-full-control"])
+@pytest.mark.parametrize(
+    "acl",
+    [
+        "private",
+        "public-read",
+        "public-read-write",
+        "authenticated-read",
+        "aws-exec-read",
+        "bucket-owner-read",
+        "bucket-owner-full-control",
+    ],
+)
 def test_every_canned_acl_is_accepted(acl):
     assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?acl={acl}").options()["default_acl"] == acl
 
@@ -319,7 +538,9 @@ def test_the_private_and_overwrite_variants_of_local_files(tmp_path):
     }
 
 
-@pytest.mark.parametrize(("dsn", "base_url"), [("file:///srv/m", "/media/"), ("file://localhost/srv/m?url=/files", "/files/")])
+@pytest.mark.parametrize(
+    ("dsn", "base_url"), [("file:///srv/m", "/media/"), ("file://localhost/srv/m?url=/files", "/files/")]
+)
 def test_file_dsns(dsn, base_url):
     assert parse_storage_dsn(dsn) == LocalConfig(Path("/srv/m"), base_url)
 
