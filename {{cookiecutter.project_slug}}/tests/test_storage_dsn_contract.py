@@ -15,7 +15,9 @@ from {{ cookiecutter.project_slug }}.mediastorage.dsn import (
     FILE_FORM,
     S3_FORM,
     StorageDSNError,
+    bucket_problem,
     parse_storage_dsn,
+    unknown_parameters,
 )
 from {{ cookiecutter.project_slug }}.mediastorage.endpoints import Endpoint, endpoint_for_region
 
@@ -553,3 +555,41 @@ def test_any_scheme_but_s3_and_file_is_refused_without_echoing_the_value(text):
     with pytest.raises(StorageDSNError) as caught:
         parse_storage_dsn(dsn)
     assert SECRET not in str(caught.value)
+
+
+def test_the_longest_region_code_is_accepted():
+    region = "a1-" * 10 + "b2"  # 32 characters
+    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?region_name={region}").region == region
+
+
+@pytest.mark.parametrize("bucket", ["abc", "a" * 63, "a.b-c_d", "1-2"])
+def test_every_bucket_name_s3_accepts_is_accepted(bucket):
+    assert parse_storage_dsn(f"s3://K:S@{bucket}/?endpoint_url=http%3A%2F%2Fminio").bucket == bucket
+
+
+@pytest.mark.parametrize("bucket", ["a" * 64, "-ab", "ab-", "a_", "a..b"])
+def test_bucket_names_s3_refuses_are_refused(bucket):
+    with pytest.raises(StorageDSNError) as caught:
+        parse_storage_dsn(f"s3://K:S@{bucket}/?endpoint_url=http%3A%2F%2Fminio", variable=VARIABLE)
+    assert str(caught.value) == (
+        f"{VARIABLE}: not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens. "
+        f"Expected a DSN like {S3_FORM}"
+    )
+
+
+@pytest.mark.parametrize("value", ["s3://K:S@bucket/", "KEY:SECRET@bucket"])
+def test_a_dsn_given_as_a_bucket_name_is_pointed_to_the_dsn_variable(value):
+    assert bucket_problem(value) == (
+        "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens "
+        "(a DSN belongs in the _DSN variable)"
+    )
+
+
+def test_unknown_parameters_are_named_up_to_30_characters_and_a_broken_dsn_names_none():
+    assert unknown_parameters("s3://K:S@bkt.s3.amazonaws.com/?" + "x" * 40 + "=1&acl=private") == ["x" * 30]
+    assert unknown_parameters("s3://K:S@[bkt/?colour=blue") == []
+
+
+def test_a_url_whose_path_is_only_the_prefix_serves_from_the_hosts_root():
+    config = parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com/a?url=https%3A%2F%2Fcdn.example.com%2Fa%2F")
+    assert (config.custom_domain, config.media_url) == ("cdn.example.com", "https://cdn.example.com/a/")
