@@ -1,11 +1,13 @@
 """The staging area's own decisions, on the file-system storage (fast, no server): where files go,
 what an interruption or a failed undo leaves, and what each message says."""
 
+import os
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 
 from {{ cookiecutter.project_slug }}.staging import StagingError, staging_area
 
@@ -135,3 +137,122 @@ def test_names_already_taken_are_refused_with_the_whole_message(media, local_dir
         "  out/a.txt: already exists",
     ]
     assert stored(media) == {"out/a.txt": b"old"}
+
+
+def messages(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name.endswith("staging.area")]
+
+
+def test_a_publish_is_logged_with_its_count_and_storage(media, local_dir, caplog):
+    caplog.set_level("INFO")
+    with staging_area("out", FileSystemStorage(location=media)) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+        (area.path / "b.txt").write_bytes(b"b")
+    [message] = messages(caplog)
+    assert re.fullmatch(rf"Published 2 files to FileSystemStorage at {re.escape(str(media))} in \d+\.\d s", message)
+
+
+def test_the_interrupt_and_the_failed_undo_are_logged_with_where_the_files_are(media, local_dir, caplog):
+    storage = FailingStorage(media, failing={"a.txt"}, error=KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt), staging_area("", storage) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+    root = area.path.parent
+    assert messages(caplog) == [
+        f"Publishing to FailingStorage at {media} was interrupted; undoing it. Local files kept in {root}"
+    ]
+    caplog.clear()
+    (media / "b.txt").write_bytes(b"old")
+    storage = FailingStorage(media, failing={"b.txt"})
+    with pytest.raises(StagingError), staging_area("", storage, overwrite=True) as area:
+        (area.path / "b.txt").write_bytes(b"new")
+    root = area.path.parent
+    assert messages(caplog) == [
+        f"Could not undo a failed publish for 1 files (kept in {root})",
+        f"Publishing failed: 1 of 1 files failed to upload to FailingStorage at {media}, and undoing it failed too "
+        f"(see below). Local files kept in {root}",
+    ]
+
+
+def test_pull_fetches_each_name_once_in_the_order_asked(media, local_dir):
+    (media / "in").mkdir()
+    (media / "in" / "a.txt").write_bytes(b"a")
+    (media / "b.txt").write_bytes(b"b")
+    with staging_area("out", FileSystemStorage(location=media)) as area:
+        paths = area.pull(["in/a.txt", "b.txt", "in/a.txt"])
+        assert [path.read_bytes() for path in paths] == [b"a", b"b", b"a"]
+        assert paths[0] == paths[2] and not paths[0].is_relative_to(area.path)
+    assert stored(media) == {"in/a.txt": b"a", "b.txt": b"b"}  # inputs are not published again
+
+
+def test_pull_takes_a_list_and_names_what_it_could_not_fetch(media, local_dir):
+    with staging_area("out", FileSystemStorage(location=media)) as area:
+        with pytest.raises(TypeError) as caught:
+            area.pull("b.txt")
+        assert str(caught.value) == "pull() takes a list of names, such as pull([photo.name]), not a single name"
+        with pytest.raises(StagingError) as caught:
+            area.pull(["missing.txt", "gone/too.txt"])
+    assert str(caught.value) == (
+        f"Could not pull 2 of 2 files from FileSystemStorage at {media}:\n"
+        "  gone/too.txt: not found in the storage\n"
+        "  missing.txt: not found in the storage"
+    )
+
+
+def test_entries_that_cannot_be_published_are_all_named_and_nothing_is_sent(media, local_dir, tmp_path):
+    (tmp_path / "outside.txt").write_bytes(b"x")
+    with pytest.raises(StagingError) as caught, staging_area("out", FileSystemStorage(location=media)) as area:
+        (area.path / "good.txt").write_bytes(b"g")
+        (area.path / "link.txt").symlink_to(tmp_path / "outside.txt")
+        (area.path / "folder-link").symlink_to(tmp_path)
+        os.mkfifo(area.path / "pipe")
+        (area.path / "back\\slash").mkdir()
+    root = area.path.parent
+    assert str(caught.value) == (
+        "Nothing was published: some entries in the staging area cannot be published:\n"
+        "  back\\slash: The file 'back\\\\slash' contains a backslash: storages would read it as a folder separator; "
+        "use '/' between folders and rename the file.\n"
+        "  folder-link: is a symbolic link: copy the file itself into the area\n"
+        "  link.txt: is a symbolic link: copy the file itself into the area\n"
+        "  pipe: is not a regular file\n"
+        f"The local files are kept in {area.path}: fix the cause, then publish them again. "
+        f"Everything kept is in {root}: files/ (the files to publish); remove it when done."
+    )
+    assert stored(media) == {}
+
+
+class UnlistableStorage(FileSystemStorage):
+    def listdir(self, path):
+        raise PermissionError("listing denied")
+
+
+class UnreadableStorage(FileSystemStorage):
+    def open(self, name, mode="rb"):
+        raise PermissionError("reading denied")
+
+
+def test_a_listing_that_fails_publishes_nothing(media, local_dir):
+    with pytest.raises(StagingError) as caught, staging_area("out", UnlistableStorage(location=media)) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+    assert str(caught.value).splitlines()[:2] == [
+        f"Nothing was published: could not list the names already in UnlistableStorage at {media}:",
+        "  (listing): PermissionError: listing denied",
+    ]
+    assert stored(media) == {}
+
+
+def test_a_backup_that_fails_publishes_nothing(media, local_dir):
+    (media / "a.txt").write_bytes(b"old")
+    storage = UnreadableStorage(location=media)
+    with pytest.raises(StagingError) as caught, staging_area("", storage, overwrite=True) as area:
+        (area.path / "a.txt").write_bytes(b"new")
+    assert str(caught.value).splitlines()[:2] == [
+        "Nothing was published: could not keep a copy of the files overwrite=True would replace:",
+        "  a.txt: PermissionError: reading denied",
+    ]
+    assert stored(media) == {"a.txt": b"old"}
+
+
+def test_the_default_storage_is_used_when_none_is_given(local_dir):
+    with staging_area() as area:
+        assert area.storage is storages["default"]
+        assert (area.prefix, area.overwrite, area.published) == ("", False, {})
