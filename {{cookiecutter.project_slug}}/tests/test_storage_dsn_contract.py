@@ -215,7 +215,10 @@ REFUSED = [
         "url must be a full URL such as https://cdn.example.com/media/",
         S3_FORM,
     ),
-    ("file:///srv/media/?url=%zz", "bad percent-encoding in the parameters", S3_FORM),
+    ("file:///srv/media/?url=%zz", "bad percent-encoding in the parameters", FILE_FORM),
+    ("file:///srv/media/?url=%2F&url=%2F", "parameter url given more than once", FILE_FORM),
+    ("file:///srv/m%zz/", "bad percent-encoding in the path", FILE_FORM),
+    ("file:///srv/m%FF/", "the path is not valid percent-encoded UTF-8", FILE_FORM),
     (
         "s3://K:S@ab/?endpoint_url=http%3A%2F%2Fminio",
         "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
@@ -593,3 +596,8 @@ def test_unknown_parameters_are_named_up_to_30_characters_and_a_broken_dsn_names
 def test_a_url_whose_path_is_only_the_prefix_serves_from_the_hosts_root():
     config = parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com/a?url=https%3A%2F%2Fcdn.example.com%2Fa%2F")
     assert (config.custom_domain, config.media_url) == ("cdn.example.com", "https://cdn.example.com/a/")
+
+
+def test_unknown_parameters_depend_on_the_scheme_and_include_blank_ones():
+    assert unknown_parameters("file:///srv/m/?url=https://cdn.example.com/m/&acl=private&colour=") == ["acl", "colour"]
+    assert unknown_parameters("s3://K:S@bkt.s3.amazonaws.com/?acl=private&colour=") == ["colour"]
