@@ -256,3 +256,30 @@ def test_the_default_storage_is_used_when_none_is_given(local_dir):
     with staging_area() as area:
         assert area.storage is storages["default"]
         assert (area.prefix, area.overwrite, area.published) == ("", False, {})
+
+
+class RacingStorage(FileSystemStorage):
+    """Another writer stores each name just before this storage saves it."""
+
+    def save(self, name, content, max_length=None):
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as theirs:
+            theirs.write(b"theirs")
+        return super().save(name, content, max_length)
+
+
+def test_a_name_another_writer_takes_meanwhile_is_left_to_them_and_named(media, local_dir):
+    with pytest.raises(StagingError) as caught, staging_area("out", RacingStorage(location=media)) as area:
+        (area.path / "a.txt").write_bytes(b"mine")
+    root = area.path.parent
+    assert str(caught.value) == (
+        f"Nothing was published: 1 of 1 files failed to upload to RacingStorage at {media} (1 because another "
+        "writer stored or changed the same names meanwhile: their files stay as they are); what this publish "
+        "wrote is removed again.\n"
+        "  out/a.txt: taken by another writer after the check\n"
+        f"The local files are kept in {area.path}: fix the cause, then publish them again. "
+        f"Everything kept is in {root}: files/ (the files to publish); remove it when done."
+    )
+    assert caught.value.conflicts == {"out/a.txt"}
+    assert stored(media) == {"out/a.txt": b"theirs"}
