@@ -283,3 +283,16 @@ def test_a_name_another_writer_takes_meanwhile_is_left_to_them_and_named(media, 
     )
     assert caught.value.conflicts == {"out/a.txt"}
     assert stored(media) == {"out/a.txt": b"theirs"}
+
+
+def test_an_undo_that_raises_does_not_hide_the_failure_and_names_what_may_remain(media, local_dir):
+    def lost(result, backups):
+        raise ConnectionError("connection lost")
+
+    storage = FailingStorage(media, failing={"out/a.txt"})
+    with pytest.raises(StagingError) as caught, staging_area("out", storage) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+        area._transfers.undo = lost  # the storage goes away between the failure and its undo
+    assert caught.value.failures == {"out/a.txt": "OSError: disk full"}
+    assert caught.value.left_behind == {"out/a.txt": "undo failed: ConnectionError: connection lost"}
+    assert str(caught.value).startswith("Publishing failed: 1 of 1 files failed to upload to FailingStorage")
