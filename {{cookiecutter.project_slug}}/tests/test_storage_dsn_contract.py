@@ -26,7 +26,7 @@ ACLS = (
     "private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read, "
     "bucket-owner-full-control"
 )
-VARIABLE = "PRIVATE_STORAGE_DSN"  # not the default: a message naming the default variable would be wrong
+VARIABLE = "ARCHIVE_STORAGE_DSN"  # not the default: a message naming the default variable would be wrong
 
 # DSN, the problem as the message says it, and the form the message shows as an example.
 REFUSED = [
