@@ -296,3 +296,17 @@ def test_an_undo_that_raises_does_not_hide_the_failure_and_names_what_may_remain
     assert caught.value.failures == {"out/a.txt": "OSError: disk full"}
     assert caught.value.left_behind == {"out/a.txt": "undo failed: ConnectionError: connection lost"}
     assert str(caught.value).startswith("Publishing failed: 1 of 1 files failed to upload to FailingStorage")
+
+
+def test_a_probe_that_fails_publishes_nothing(media, local_dir):
+    def unreachable():
+        raise ConnectionError("probe refused")
+
+    with pytest.raises(StagingError) as caught, staging_area("out", FileSystemStorage(location=media)) as area:
+        (area.path / "a.txt").write_bytes(b"a")
+        area._transfers.prepare = unreachable  # as S3 transfers ask the service about conditional writes
+    assert str(caught.value).splitlines()[:2] == [
+        f"Nothing was published: could not find out whether FileSystemStorage at {media} honours conditional writes:",
+        "  (probe): ConnectionError: probe refused",
+    ]
+    assert stored(media) == {}
