@@ -372,7 +372,12 @@ def test_hosts_split_into_bucket_and_endpoint(host, bucket, endpoint):
     ("region", "expected"),
     [
         ("ch-gva-2", Endpoint("https://sos-ch-gva-2.exo.io", "ch-gva-2", "exoscale")),
+        ("ch-dk-2", Endpoint("https://sos-ch-dk-2.exo.io", "ch-dk-2", "exoscale")),
+        ("de-fra-1", Endpoint("https://sos-de-fra-1.exo.io", "de-fra-1", "exoscale")),
         ("de-muc-1", Endpoint("https://sos-de-muc-1.exo.io", "de-muc-1", "exoscale")),
+        ("at-vie-1", Endpoint("https://sos-at-vie-1.exo.io", "at-vie-1", "exoscale")),
+        ("at-vie-2", Endpoint("https://sos-at-vie-2.exo.io", "at-vie-2", "exoscale")),
+        ("bg-sof-1", Endpoint("https://sos-bg-sof-1.exo.io", "bg-sof-1", "exoscale")),
         ("eu-central-1", Endpoint("https://s3.eu-central-1.amazonaws.com", "eu-central-1", "aws")),
     ],
 )
@@ -601,3 +606,26 @@ def test_a_url_whose_path_is_only_the_prefix_serves_from_the_hosts_root():
 def test_unknown_parameters_depend_on_the_scheme_and_include_blank_ones():
     assert unknown_parameters("file:///srv/m/?url=https://cdn.example.com/m/&acl=private&colour=") == ["acl", "colour"]
     assert unknown_parameters("s3://K:S@bkt.s3.amazonaws.com/?acl=private&colour=") == ["colour"]
+
+
+def test_the_example_forms_the_messages_show():
+    assert (S3_FORM, ENDPOINT_FORM, FILE_FORM) == (
+        "s3://KEY:SECRET@BUCKET.ENDPOINT_HOST/PREFIX?auth=s3v4&domain=cdn.example.com",
+        "s3://KEY:SECRET@BUCKET/PREFIX?endpoint_url=https%3A%2F%2Fminio.example.com",
+        "file:///ABSOLUTE/PATH/?url=%2Fmedia%2F",
+    )
+
+
+@pytest.mark.parametrize("auth", ["s3v4", "s3"])
+def test_auth_chooses_the_signature(auth):
+    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?auth={auth}").signature_version == auth
+
+
+@pytest.mark.parametrize("char", "/?#[]@")
+def test_an_at_sign_after_a_character_no_access_key_has_is_refused(char):
+    with pytest.raises(StorageDSNError) as caught:
+        parse_storage_dsn(f"s3://k{char}x@bkt.s3.amazonaws.com/", variable=VARIABLE)
+    assert str(caught.value) == (
+        f"{VARIABLE}: an '@' outside KEY:SECRET@; percent-encode '@' in the path or parameters as %40. "
+        f"Expected a DSN like {S3_FORM}"
+    )
