@@ -43,6 +43,7 @@ def test_join_puts_the_prefix_in_front_unless_there_is_none():
 
 def test_names_are_kept_exactly():
     assert storage_name("photos/cat.jpg") == "photos/cat.jpg"
+    assert storage_name("X-rays/XX.jpg") == "X-rays/XX.jpg"
     assert storage_name(PurePosixPath("photos/naïve café.jpg")) == "photos/naïve café.jpg"
     assert storage_name("x" * MAX_NAME_BYTES) == "x" * MAX_NAME_BYTES  # the longest S3 takes
 
