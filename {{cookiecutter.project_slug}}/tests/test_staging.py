@@ -68,7 +68,8 @@ def local_dir(tmp_path, monkeypatch) -> Path:
 
 
 def leftovers(local_dir: Path) -> list[Path]:
-    return list(local_dir.glob("staging-*"))
+    """Whatever is left in the folder staging areas are made in, whatever its name."""
+    return list(local_dir.iterdir())
 
 
 @pytest.fixture(scope="module")

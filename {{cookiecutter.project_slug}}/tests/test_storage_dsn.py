@@ -242,7 +242,16 @@ def test_storage_client_keeps_addressing_and_signature_and_retries_transient_err
     client = S3Storage(**config.storages_entry()["OPTIONS"]).connection.meta.client
     assert client.meta.config.retries["mode"] == "standard"
     assert client.meta.config.s3["addressing_style"] == config.addressing_style
-    assert client.meta.config.signature_version == (config.signature_version or "s3v4")  # botocore's default
+    assert client.meta.config.signature_version == config.signature_version
+
+
+@pytest.mark.parametrize("auth", ["s3v4", "s3"])
+def test_the_storage_client_signs_as_the_dsn_asks(auth):
+    from storages.backends.s3 import S3Storage
+
+    config = parse_storage_dsn(f"s3://KEY:SECRET@bucket.s3.eu-west-1.amazonaws.com/?auth={auth}")
+    client = S3Storage(**config.storages_entry()["OPTIONS"]).connection.meta.client
+    assert client.meta.config.signature_version == auth
 
 
 def test_platform_defaults_public_unsigned_no_overwrite():

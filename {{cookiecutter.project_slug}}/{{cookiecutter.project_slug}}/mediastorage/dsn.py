@@ -77,7 +77,7 @@ def parse_storage_dsn(
     if scheme == "file":
         if access_key or secret_key:
             raise StorageDSNError(variable, "a file DSN takes no credentials", FILE_FORM)
-        return _local(variable, parts, _query_parameters(variable, parts.query, FILE_PARAMETERS))
+        return _local(variable, parts, _query_parameters(variable, parts.query, FILE_PARAMETERS, FILE_FORM))
     if port is not None:
         raise StorageDSNError(variable, "a port belongs in endpoint_url, not in the bucket host", ENDPOINT_FORM)
     params = _query_parameters(variable, parts.query, S3_PARAMETERS)
@@ -223,21 +223,21 @@ def _s3(variable, parts, credentials, params, default_region, private) -> S3Conf
 
 
 def _local(variable, parts, params) -> LocalConfig:
-    path = _decode(variable, parts.path, "path")
+    path = _decode(variable, parts.path, "path", FILE_FORM)
     if parts.netloc not in ("", "localhost") or not path.startswith("/"):
         raise StorageDSNError(variable, "a file DSN needs an absolute path, with three slashes", FILE_FORM)
     base_url = params.get("url", "/media/")
     return LocalConfig(location=Path(path), base_url=base_url if base_url.endswith("/") else base_url + "/")
 
 
-def _query_parameters(variable: str, query: str, known: tuple[str, ...]) -> dict[str, str]:
+def _query_parameters(variable: str, query: str, known: tuple[str, ...], expected: str = S3_FORM) -> dict[str, str]:
     if BAD_PERCENT.search(query):
-        raise StorageDSNError(variable, "bad percent-encoding in the parameters")
+        raise StorageDSNError(variable, "bad percent-encoding in the parameters", expected)
     pairs = parse_qsl(query, keep_blank_values=True)
     names = [name for name, _ in pairs]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise StorageDSNError(variable, f"parameter {', '.join(repeated)} given more than once")
+        raise StorageDSNError(variable, f"parameter {', '.join(repeated)} given more than once", expected)
     # An unknown parameter is ignored, as the platform's own parser does (it may add parameters);
     # manage.py check names it (unknown_parameters()).
     return {name: value for name, value in pairs if name in known}
@@ -262,13 +262,13 @@ def _credential(variable: str, raw: str | None, what: str) -> str | None:
     return _decode(variable, raw, what)
 
 
-def _decode(variable: str, raw: str, what: str) -> str:
+def _decode(variable: str, raw: str, what: str, expected: str = S3_FORM) -> str:
     if BAD_PERCENT.search(raw):
-        raise StorageDSNError(variable, f"bad percent-encoding in the {what}")
+        raise StorageDSNError(variable, f"bad percent-encoding in the {what}", expected)
     try:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError:
-        raise StorageDSNError(variable, f"the {what} is not valid percent-encoded UTF-8") from None
+        raise StorageDSNError(variable, f"the {what} is not valid percent-encoded UTF-8", expected) from None
 
 
 def explicit_endpoint(variable: str, url: str, expected: str | None = ENDPOINT_FORM) -> Endpoint:
