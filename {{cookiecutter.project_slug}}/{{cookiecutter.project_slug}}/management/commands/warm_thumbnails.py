@@ -93,7 +93,7 @@ class Command(BaseCommand):
         failed = Pipeline(workers, processes, progress).run(jobs)
         progress.finish(time.monotonic() - started)
         if failed:
-            for job in failed:
+            for job in sorted(failed, key=lambda job: job.label):  # by name, not by when it failed
                 for alias, why in sorted(job.failures.items()):
                     self.stderr.write(f"{job.label} ({alias}): {why}")
             raise CommandError(f"{len(failed)} of {total} images failed (listed above); run again to retry them.")
