@@ -4,8 +4,8 @@
 
 Everything under /fault-api/ controls it (JSON bodies); every other request goes to moto:
 - POST /fault-api/fail     {"method": "PUT", "path": REGEX, "status": 500, "code": "InternalError",
-                            "times": N}  -- answer matching requests with an S3 error; N per path
-                            (the first N attempts fail, then they pass), or every time if N is null
+                            "message": TEXT, "times": N}  -- answer matching requests with an S3 error;
+                            N per path (the first N attempts fail, then they pass), or every time if N is null
 - POST /fault-api/slow     {"method": "PUT", "path": REGEX, "seconds": 0.2}  -- delay matching requests
 - POST /fault-api/die-after {"method": "PUT", "path": REGEX, "count": N}  -- the process exits
                             while answering the Nth matching request (moto has already stored it)
@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from xml.sax.saxutils import escape
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -100,7 +101,8 @@ class FaultInjector:
         if length:
             environ["wsgi.input"].read(length)  # read the body, so the client sees the answer, not a reset
         status = rule.get("status", 500)
-        body = ERROR_BODY.format(code=rule.get("code", "InternalError"), message="Injected by the test server.")
+        code, message = rule.get("code", "InternalError"), rule.get("message", "Injected by the test server.")
+        body = ERROR_BODY.format(code=escape(code), message=escape(message))
         self._record(method, path, status)
         start_response(f"{status} Injected", [("Content-Type", "application/xml")])
         return [body.encode()]

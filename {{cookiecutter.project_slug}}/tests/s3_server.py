@@ -125,9 +125,21 @@ class FaultyS3Server(S3Server):
         self._control("reset")
         super().reset()
 
-    def fail(self, path: str, *, times: int | None = None, status: int = 500, code: str = "InternalError") -> None:
-        """Answer PUTs whose path ("/bucket/key") matches the regex with an S3 error (the first `times` per path)."""
-        self._control("fail", {"method": "PUT", "path": path, "times": times, "status": status, "code": code})
+    def fail(
+        self,
+        path: str,
+        *,
+        times: int | None = None,
+        status: int = 500,
+        code: str = "InternalError",
+        message: str = "Injected by the test server.",
+    ) -> None:
+        """Answer PUTs whose path ("/bucket/key") matches the regex with an S3 error (the first `times` per path).
+
+        Some S3-compatible services echo the access key in their error messages: `message` can do that too.
+        """
+        rule = {"method": "PUT", "path": path, "times": times, "status": status, "code": code, "message": message}
+        self._control("fail", rule)
 
     def slow_down(self, path: str, seconds: float, method: str = "PUT") -> None:
         self._control("slow", {"method": method, "path": path, "seconds": seconds})

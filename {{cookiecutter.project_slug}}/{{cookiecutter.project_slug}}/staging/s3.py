@@ -63,7 +63,7 @@ class S3Transfers:
     def write_parameters(self, key: str) -> dict:
         """What S3Storage._save() sends with an object: object parameters, content type and encoding
         guessed from the name, ACL. Its own (private) method, so the objects stay identical to what
-        storage.save() writes; tests/test_staging.py compares them, and fails if django-storages changes it.
+        storage.save() writes; tests/test_staging_s3.py compares them, and fails if django-storages changes it.
         """
         return self.storage._get_write_parameters(key)
 
