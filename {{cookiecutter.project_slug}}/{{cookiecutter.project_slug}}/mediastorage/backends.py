@@ -9,6 +9,8 @@ from s3transfer.utils import S3_RETRYABLE_DOWNLOAD_ERRORS
 from storages.backends.s3 import S3File, S3Storage, _filter_download_params
 from storages.utils import clean_name, setting
 
+from ..staging.errors import is_not_found
+
 CHUNK_SIZE = 1024 * 1024  # bytes copied from the response at a time
 
 
@@ -28,7 +30,7 @@ class S3MediaStorage(S3Storage):
         try:
             file.get()
         except ClientError as error:
-            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            if is_not_found(error):
                 raise FileNotFoundError(f"File does not exist: {name}") from None
             raise
         return file

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
+from ..staging.errors import is_not_found
 from .summary import mask_credentials
 
 # A release step must not hang for minutes on an unreachable endpoint.
@@ -129,7 +130,8 @@ def explain_client_error(error: ClientError, storage: S3Storage, variable: str) 
         return f"the access key is unknown to the service; check the key in {variable}"
     if code == "SignatureDoesNotMatch":
         return f"the secret does not match the access key; check the secret in {variable} (percent-encoded)"
-    if code in ("NoSuchBucket",) or (status == 404 and code in ("404", "NotFound")):
+    # A missing bucket: named so by a request with a body, or a bare 404 (a HEAD answer has no code).
+    if code == "NoSuchBucket" or (is_not_found(error) and code != "NoSuchKey"):
         endpoint = mask_credentials(storage.endpoint_url or "AWS")
         return f"bucket {storage.bucket_name} does not exist at {endpoint}; check {variable}"
     if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "301", "IllegalLocationConstraintException"):

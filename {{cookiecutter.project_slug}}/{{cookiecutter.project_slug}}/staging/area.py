@@ -13,11 +13,11 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
 
-from .errors import BackupFailed, StagingError, describe
+from .errors import BackupFailed, StagingError, masked_reason
 from .generic import StorageTransfers
 from .names import clean_prefix, join, relative_name, storage_name
 from .s3 import S3Transfers
-from .transfers import UploadJob, UploadResult, check_workers
+from .transfers import Transfers, UploadJob, UploadResult, check_workers
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class StagingArea:
         self.path.mkdir()
         self._pulled = self._root / "pulled"  # inputs: beside path, so they are not published again
         self._replaced = self._root / "replaced"  # copies of the files overwrite=True replaces (other storages)
-        self._transfers = _transfers_for(self.storage, workers, self._replaced)
+        self._transfers: Transfers = _transfers_for(self.storage, workers, self._replaced)
 
     def pull(self, names: Iterable[str | PurePath]) -> list[Path]:
         """Download these storage names concurrently; return their local paths, in the same order.
@@ -97,7 +97,7 @@ class StagingArea:
         failures = self._transfers.download(list(local.items()))
         if failures:
             raise StagingError(
-                f"Could not pull {len(failures)} of {len(local)} files from {self._transfers.describe()}:",
+                f"Could not pull {len(failures)} of {len(local)} files from {self._transfers.destination()}:",
                 self._reasons(failures),
             )
         return [local[name] for name in names]
@@ -109,7 +109,7 @@ class StagingArea:
         names = {relative: join(self.prefix, relative) for relative in files}
         if not names:
             return
-        where = self._transfers.describe()
+        where = self._transfers.destination()
         try:
             taken = self._transfers.existing(names.values())
         except Exception as error:
@@ -203,7 +203,7 @@ class StagingArea:
         try:
             left_behind = self._transfers.undo(result, backups)
         except Exception as error:  # undoing must not hide the original failure
-            reason = describe(error, self._transfers.secrets)
+            reason = masked_reason(error, self._transfers.secrets)
             touched = [*result.written, *result.unknown]
             left_behind = {name: f"undo failed: {reason}" for name in touched}
         self._transfers.discard_backups(backups, keep=left_behind)
@@ -212,7 +212,7 @@ class StagingArea:
         return left_behind
 
     def _reasons(self, failures: dict[str, BaseException | str]) -> dict[str, str]:
-        return {name: describe(error, self._transfers.secrets) for name, error in failures.items()}
+        return {name: masked_reason(error, self._transfers.secrets) for name, error in failures.items()}
 
     def _error(self, summary: str, failures: dict, **details) -> StagingError:
         logger.warning("%s Local files kept in %s", summary, self._root)
@@ -232,7 +232,7 @@ class StagingArea:
         )
 
 
-def _transfers_for(storage: Storage, workers: int | None, backup_folder: Path) -> S3Transfers | StorageTransfers:
+def _transfers_for(storage: Storage, workers: int | None, backup_folder: Path) -> Transfers:
     # With AWS_IS_GZIPPED, S3Storage compresses some types as it saves: only its own save() does that.
     if isinstance(storage, S3Storage) and not storage.gzip:
         return S3Transfers(storage, workers)

@@ -47,7 +47,7 @@ class StagingError(Exception):
         super().__init__("\n".join(lines))
 
 
-def describe(error: BaseException | str, secrets: Iterable[str] = ()) -> str:
+def masked_reason(error: BaseException | str, secrets: Iterable[str] = ()) -> str:
     """One line saying why a transfer failed, with any credential blanked out."""
     if isinstance(error, str):
         text = error
@@ -63,6 +63,7 @@ def describe(error: BaseException | str, secrets: Iterable[str] = ()) -> str:
 
 
 def is_not_found(error: BaseException) -> bool:
+    """Whether the storage answered "no such file" (404): the one test of it, for S3 and local files alike."""
     if isinstance(error, FileNotFoundError):
         return True
     if isinstance(error, ClientError):

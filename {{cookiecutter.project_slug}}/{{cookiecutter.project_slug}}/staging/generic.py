@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.files.storage import Storage
 
-from .errors import BackupFailed, describe
+from .errors import BackupFailed, masked_reason
 from .transfers import DEFAULT_WORKERS, DownloadJob, Expected, UploadJob, UploadResult, concurrently
 
 
@@ -22,7 +22,8 @@ class StorageTransfers:
         self.workers = workers or DEFAULT_WORKERS
         self.backup_folder = backup_folder
 
-    def describe(self) -> str:
+    def destination(self) -> str:
+        """Where files go, for messages: the storage's class and location."""
         location = getattr(self.storage, "location", None)
         where = f" at {location}" if isinstance(location, str) and location else ""
         return f"{type(self.storage).__name__}{where}"
@@ -108,11 +109,11 @@ class StorageTransfers:
         touched = [*result.written, *result.unknown]
         left_behind = {}
         for name, error in self.delete([name for name in touched if name not in backups]).items():
-            left_behind[name] = f"could not be removed: {describe(error, self.secrets)}"
+            left_behind[name] = f"could not be removed: {masked_reason(error, self.secrets)}"
         restore = [(backups[name], name) for name in touched if name in backups]
         restored = self.upload(restore, expected=dict.fromkeys(backups, ""), keep_going=True)
         for name, error in restored.failures.items():
-            reason = describe(error, self.secrets)
+            reason = masked_reason(error, self.secrets)
             left_behind[name] = f"the previous version could not be put back ({reason}); it is in {backups[name]}"
         return left_behind
 

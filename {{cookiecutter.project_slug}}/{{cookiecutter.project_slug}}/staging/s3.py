@@ -23,7 +23,7 @@ from storages.backends.s3 import S3Storage
 
 from . import conditional
 from .conditional import PROBES, FinalWrites, Support, is_conflict
-from .errors import BackupFailed, describe, is_not_found
+from .errors import BackupFailed, is_not_found, masked_reason
 from .transfers import DEFAULT_WORKERS, DownloadJob, Expected, UploadJob, UploadResult, concurrently
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ class S3Transfers:
         values = (self.storage.access_key, self.storage.secret_key, self.storage.security_token)
         return tuple(value for value in values if value)
 
-    def describe(self) -> str:
+    def destination(self) -> str:
+        """Where files go, for messages: the bucket and the storage's location in it."""
         location = f" under {self.storage.location!r}" if self.storage.location else ""
         return f"S3 bucket {self.bucket!r}{location}"
 
@@ -149,7 +150,8 @@ class S3Transfers:
         """Remove the backup copies (except those of the names in ``keep``); a failure only logs."""
         names = [backup.name for name, backup in backups.items() if name not in keep]
         for name, error in self.delete(names).items():
-            logger.warning("Could not remove the backup copy %s: %s", self.key(name), describe(error, self.secrets))
+            reason = masked_reason(error, self.secrets)
+            logger.warning("Could not remove the backup copy %s: %s", self.key(name), reason)
 
     def upload(
         self,
@@ -243,7 +245,7 @@ class S3Transfers:
         results, errors = concurrently(lambda job: self._undo_one(*job, backups.get(job[0])), jobs, self.workers)
         left_behind = {name: reason for (name, _), reason in results.items() if reason}
         for (name, _), error in errors.items():
-            left_behind[name] = f"could not be removed or put back: {describe(error, self.secrets)}"
+            left_behind[name] = f"could not be removed or put back: {masked_reason(error, self.secrets)}"
         for name in left_behind:
             if name in backups:
                 left_behind[name] += f"; the previous version is kept at {self.key(backups[name].name)!r}"

@@ -1,10 +1,11 @@
-"""What both transfer back-ends share: the result of an upload, and running work on a thread pool."""
+"""What both transfer back-ends share: the Transfers protocol they follow, the result of an upload, and
+running work on a thread pool."""
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 # botocore keeps 10 connections per client unless its client_config says otherwise; more workers would
 # only wait for a free connection (or open throw-away ones).
@@ -29,6 +30,53 @@ class UploadResult:
     unknown: list[str] = field(default_factory=list)
     # Names another writer created or changed after the check: their objects, left as they are.
     conflicts: set[str] = field(default_factory=set)
+
+
+class Transfers(Protocol):
+    """How a staging area moves files to and from its storage: S3Transfers (S3Storage's fast path, s3.py)
+    or StorageTransfers (any other Django storage, generic.py). Backups are whatever back_up() returns."""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials every reported reason must have blanked out."""
+        ...
+
+    def destination(self) -> str:
+        """Where files go, for messages (never with a credential)."""
+        ...
+
+    def existing(self, names: Iterable[str]) -> dict[str, str]:
+        """Which of these names are taken, with their ETags ("" where the storage has none)."""
+        ...
+
+    def prepare(self) -> None:
+        """Find out what the storage honours, before anything is written."""
+        ...
+
+    def back_up(self, taken: dict[str, str]) -> dict:
+        """Copies of the files about to be replaced, by name; raises BackupFailed."""
+        ...
+
+    def discard_backups(self, backups: dict, keep: Collection[str] = ()) -> None:
+        """Remove the copies, except those of the names in ``keep``."""
+        ...
+
+    def upload(
+        self,
+        jobs: list[UploadJob],
+        *,
+        expected: Expected | None = None,
+        keep_going: bool = False,
+        into: UploadResult | None = None,
+    ) -> UploadResult: ...
+
+    def undo(self, result: UploadResult, backups: dict) -> dict[str, str]:
+        """Remove what this upload wrote, put replaced files back; return what could not be undone, by name."""
+        ...
+
+    def download(self, jobs: list[DownloadJob]) -> dict[str, BaseException]:
+        """Fetch every name to its local path; return the failures, by name."""
+        ...
 
 
 def check_workers(workers: int | None) -> int | None:
