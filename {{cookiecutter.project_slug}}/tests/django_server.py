@@ -1,7 +1,6 @@
 """Run the project as a real web server in its own process, for browser and multi-instance tests."""
 
 import http.client
-import os
 import subprocess
 import sys
 import tempfile
@@ -9,38 +8,21 @@ import time
 from pathlib import Path
 
 from .processes import free_port, stop_process
+from .project import PROJECT, manage
 
-PROJECT = Path(__file__).resolve().parent.parent
 ADMIN_USER = {"username": "admin", "password": "a-test-only-password-1234"}
-
-
-def project_environ(**environ: str) -> dict:
-    """A clean environment for a project process: only PATH and the variables given."""
-    return {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", **environ}
-
-
-def manage(*args: str, environ: dict, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, str(PROJECT / "manage.py"), *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
-    return result
 
 
 def prepare_database(environ: dict) -> None:
     """Create the tables and an admin user in the database DATABASE_URL names."""
-    manage("migrate", "--noinput", environ=environ)
+    manage("migrate", "--noinput", check=True, **environ)
     manage(
         "createsuperuser",
         "--noinput",
         f"--username={ADMIN_USER['username']}",
         "--email=admin@example.com",
-        environ={**environ, "DJANGO_SUPERUSER_PASSWORD": ADMIN_USER["password"]},
+        check=True,
+        **{**environ, "DJANGO_SUPERUSER_PASSWORD": ADMIN_USER["password"]},
     )
 
 

@@ -1,8 +1,24 @@
-"""A logged-in admin session over HTTP against a server running with DEBUG off."""
+"""HTTP from the tests: fetching a URL as anyone would, and a logged-in admin session against a server
+running with DEBUG off."""
+
+from typing import NamedTuple
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from .django_server import ADMIN_USER
+
+
+class Fetched(NamedTuple):
+    status: int
+    body: bytes
+    headers: CaseInsensitiveDict
+
+
+def fetch(url: str) -> Fetched:
+    """GET the URL anonymously, following redirects; an error status is returned, not raised."""
+    response = requests.get(url, timeout=10)
+    return Fetched(response.status_code, response.content, response.headers)
 
 
 class AdminSession(requests.Session):

@@ -1,6 +1,7 @@
-"""Real images made with Pillow, for uploads and thumbnails."""
+"""Real images made with Pillow, for uploads and thumbnails, and what Pillow reads of one."""
 
 import io
+from typing import BinaryIO
 
 from PIL import Image, ImageDraw
 
@@ -16,6 +17,12 @@ def image_bytes(format: str = "JPEG", size: tuple[int, int] = (800, 600), mode: 
     buffer = io.BytesIO()
     image.save(buffer, format, **({"quality": 90} if format == "JPEG" else {}))
     return buffer.getvalue()
+
+
+def image_size(image: bytes | BinaryIO) -> tuple[int, int]:
+    """(width, height) of an image's bytes, or of an open file (a storage's, say), as Pillow reads it."""
+    with Image.open(io.BytesIO(image) if isinstance(image, bytes) else image) as opened:
+        return opened.size
 
 
 JPEG = image_bytes("JPEG")

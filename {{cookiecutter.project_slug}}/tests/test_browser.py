@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from .django_server import ADMIN_USER, PROJECT, DjangoServer, prepare_database, project_environ
+from .django_server import ADMIN_USER, DjangoServer, prepare_database
 from .images import JPEG
+from .project import PROJECT, project_environ
+from .upload_helpers import SITE_ENVIRON, assert_every_thumbnail_loaded, upload_in_browser
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", PROJECT / "test-artifacts"))
@@ -46,25 +48,11 @@ def site(s3_server, tmp_path):
 {%- if cookiecutter.private_media %}
         PRIVATE_STORAGE_DSN=s3_server.dsn(s3_server.PRIVATE_BUCKET),
 {%- endif %}
-{%- if not cookiecutter.use_filer %}
-        DJANGO_SETTINGS_MODULE="tests.gallery.settings",  # the project plus a test-only model with an image
-{%- endif %}
+        **SITE_ENVIRON,
     )
     prepare_database(environ)
     with DjangoServer.runserver(environ) as server:
         yield server
-
-
-THUMBNAILS = "img:not([src*='/static/'])"  # every image on a page but the admin's own icons
-
-
-def assert_every_thumbnail_loaded(page) -> None:
-    """Every thumbnail on the page actually loaded (naturalWidth > 0), not just one of them exists."""
-    all_complete = "selector => [...document.querySelectorAll(selector)].every(image => image.complete)"
-    page.wait_for_function(all_complete, arg=THUMBNAILS)
-    images = page.eval_on_selector_all(THUMBNAILS, "images => images.map(i => [i.currentSrc, i.naturalWidth])")
-    assert images, f"no thumbnail on {page.url}"
-    assert [source for source, width in images if width == 0] == [], f"thumbnails that did not load on {page.url}"
 
 
 def test_upload_in_the_admin_shows_a_thumbnail_from_s3(browser, site, s3_server, tmp_path):
@@ -76,24 +64,7 @@ def test_upload_in_the_admin_shows_a_thumbnail_from_s3(browser, site, s3_server,
     page.fill("#id_password", ADMIN_USER["password"])
     page.click("input[type=submit]")
     page.wait_for_url(f"{site.url}/admin/")
-{%- if cookiecutter.use_filer %}
-
-    # Upload through filer's own uploader; when done, it reloads the folder, newest first.
-    page.goto(f"{site.url}/admin/filer/folder/unfiled_images/")
-    with page.expect_response(lambda response: "/operations/upload/" in response.url) as upload:
-        page.set_input_files("input[type=file]", picture)
-    assert upload.value.status == 200
-    page.wait_for_url("**order_by=-modified_at**")
-    assert_every_thumbnail_loaded(page)  # the folder listing's icons (filer's icon view redirects to S3)
-    page.click("a[href^='/admin/filer/image/'][href$='/change/']")  # the image's page shows its thumbnail
-{%- else %}
-
-    page.goto(f"{site.url}/admin/gallery/photo/add/")
-    page.fill("#id_title", "Harbour")
-    page.set_input_files("#id_image", picture)
-    page.click("input[name=_save]")
-    page.wait_for_url(f"{site.url}/admin/gallery/photo/")
-{%- endif %}
+    upload_in_browser(page, site.url, picture)  # and on to a page that shows its thumbnail
 
     thumbnail = page.locator(f"img[src^='{s3_server.url}/{s3_server.MEDIA_BUCKET}/']").first
     thumbnail.wait_for()

@@ -1,43 +1,23 @@
 """django-filer on the media storage{% if cookiecutter.private_media %} (and private files on the private storage){% endif %}, against a real S3 server."""
 
-import io
 import logging
-import urllib.request
 
 import pytest
 from django.core.files.storage import storages
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from filer import settings as filer_settings
 from filer.models import Image as FilerImage
-from PIL import Image
 
-from .images import JPEG, PNG_TRANSPARENT
+from .http_client import fetch
+from .images import JPEG, PNG_TRANSPARENT, image_size
 from .s3_requests import s3_requests
+from .upload_helpers import FILER_STORAGES, filer_upload
 
 pytestmark = pytest.mark.django_db
-FILER_STORAGES = [
-    filer_settings.FILER_PUBLICMEDIA_STORAGE,
-    filer_settings.FILER_PUBLICMEDIA_THUMBNAIL_STORAGE,
-    filer_settings.FILER_PRIVATEMEDIA_STORAGE,
-    filer_settings.FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE,
-]
-
-
-def upload(client, name: str, data: bytes, content_type: str):
-    response = client.post(reverse("admin:filer-ajax_upload"), {"file": SimpleUploadedFile(name, data, content_type)})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read()
 
 
 def test_admin_upload_and_its_thumbnail_land_in_the_bucket(s3_server, admin_client):
     with s3_requests(storages["default"], *FILER_STORAGES) as sent:
-        uploaded = upload(admin_client, "cat.jpg", JPEG, "image/jpeg")
+        uploaded = filer_upload(admin_client, "cat.jpg", JPEG)
         icon = admin_client.get(uploaded["thumbnail_180"])
 
     image = FilerImage.objects.get(pk=uploaded["file_id"])
@@ -46,8 +26,8 @@ def test_admin_upload_and_its_thumbnail_land_in_the_bucket(s3_server, admin_clie
     thumbnail = icon["Location"].removeprefix(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/")
     assert thumbnail.startswith(f"filer_public_thumbnails/{original}__120x120")
     assert {original, thumbnail} <= set(s3_server.object_names())
-    assert fetch(uploaded["original_image"]) == JPEG
-    assert Image.open(io.BytesIO(fetch(icon["Location"]))).size == (120, 120)
+    assert fetch(uploaded["original_image"]).body == JPEG
+    assert image_size(fetch(icon["Location"]).body) == (120, 120)
     # filer looks for EXIF under the upload's bare name before saving it (a 404), then one PUT; the
     # admin icon was made at upload with the other sizes (tests/test_upload_thumbnails.py): no read.
     assert sent[:2] == ["GET cat.jpg", f"PUT {original}"]
@@ -56,7 +36,7 @@ def test_admin_upload_and_its_thumbnail_land_in_the_bucket(s3_server, admin_clie
 
 
 def test_every_admin_icon_and_filer_thumbnail_of_one_image(s3_server, admin_client):
-    uploaded = upload(admin_client, "harbour.jpg", JPEG, "image/jpeg")
+    uploaded = filer_upload(admin_client, "harbour.jpg", JPEG)
     image = FilerImage.objects.get(pk=uploaded["file_id"])
     original = image.file.name
     prefix = f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/"
@@ -69,10 +49,10 @@ def test_every_admin_icon_and_filer_thumbnail_of_one_image(s3_server, admin_clie
     assert sorted(thumbnails) == sorted(FilerImage.DEFAULT_THUMBNAILS)
     for size, url in icons.items():
         assert url.removeprefix(prefix) in s3_server.object_names()
-        assert Image.open(io.BytesIO(fetch(url))).size == (int(size), int(size))
+        assert image_size(fetch(url).body) == (int(size), int(size))
     for name, url in thumbnails.items():
         assert url.removeprefix(prefix) in s3_server.object_names()
-        width, height = Image.open(io.BytesIO(fetch(url))).size
+        width, height = image_size(fetch(url).body)
         assert width <= FilerImage.DEFAULT_THUMBNAILS[name]["size"][0] and height > 0, name
     # Each icon: read the original (one GET), easy-thumbnails' delete-before-save, write the icon.
     expected = []
@@ -82,7 +62,7 @@ def test_every_admin_icon_and_filer_thumbnail_of_one_image(s3_server, admin_clie
 
 
 def test_an_icon_that_cannot_be_made_is_logged_not_swallowed(s3_server, admin_client, caplog):
-    uploaded = upload(admin_client, "harbour.jpg", JPEG, "image/jpeg")
+    uploaded = filer_upload(admin_client, "harbour.jpg", JPEG)
     image = FilerImage.objects.get(pk=uploaded["file_id"])
     original = image.file.name
     s3_server.client().put_object(Bucket=s3_server.MEDIA_BUCKET, Key=original, Body=b"damaged in the bucket")
@@ -95,7 +75,7 @@ def test_an_icon_that_cannot_be_made_is_logged_not_swallowed(s3_server, admin_cl
 
 
 def test_cached_filer_thumbnail_costs_no_request(s3_server, admin_client):
-    uploaded = upload(admin_client, "logo.png", PNG_TRANSPARENT, "image/png")
+    uploaded = filer_upload(admin_client, "logo.png", PNG_TRANSPARENT)
     image = FilerImage.objects.get(pk=uploaded["file_id"])
     first = image.file.get_thumbnail({"size": (64, 64), "crop": True})
     assert first.name in s3_server.object_names()
@@ -108,7 +88,7 @@ def test_cached_filer_thumbnail_costs_no_request(s3_server, admin_client):
 
 
 def test_private_files_are_stored_privately_with_signed_urls(s3_server, admin_client):
-    uploaded = upload(admin_client, "contract.png", PNG_TRANSPARENT, "image/png")
+    uploaded = filer_upload(admin_client, "contract.png", PNG_TRANSPARENT)
     image = FilerImage.objects.get(pk=uploaded["file_id"])
     image.is_public = False
     image.save()  # filer moves the file to its private storage
@@ -123,7 +103,7 @@ def test_private_files_are_stored_privately_with_signed_urls(s3_server, admin_cl
     assert image.file.name in s3_server.object_names(bucket)
     assert not any(key.startswith("filer_public/") for key in s3_server.object_names())
     assert "Signature=" in image.url
-    assert fetch(image.url) == PNG_TRANSPARENT
+    assert fetch(image.url).body == PNG_TRANSPARENT
     thumbnail = image.file.get_thumbnail({"size": (32, 32)})
     assert thumbnail.name.startswith("filer_private_thumbnails/")
     assert thumbnail.name in s3_server.object_names(bucket)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from .django_server import PROJECT, project_environ
+from .project import PROJECT, project_environ
 
 
 def gunicorn_config(**environ: str) -> subprocess.CompletedProcess:

@@ -2,8 +2,6 @@
 the private ACL, and served only by signed URLs (an anonymous request is refused), by every way of
 making one."""
 
-import urllib.error
-import urllib.request
 from types import SimpleNamespace
 
 import pytest
@@ -16,18 +14,11 @@ from easy_thumbnails.files import get_thumbnailer
 
 from {{ cookiecutter.project_slug }}.private_images import PrivateImageField
 
+from .http_client import fetch
 from .images import JPEG
 
 pytestmark = pytest.mark.django_db
 EVERYONE = "http://acs.amazonaws.com/groups/global/AllUsers"
-
-
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 class Owner:
@@ -82,12 +73,12 @@ def test_a_private_images_thumbnail_is_private(s3_server, make_thumbnail):
     assert all(grant["Grantee"].get("URI") != EVERYONE for grant in grants)
     url = thumbnail.url
     assert "Signature=" in url
-    assert status(url) == 200
-    assert status(url.split("?")[0]) == 403  # anonymous: refused
+    assert fetch(url).status == 200
+    assert fetch(url.split("?")[0]).status == 403  # anonymous: refused
 
 
 def test_public_thumbnails_stay_public(s3_server):
     name = storages["default"].save("photos/cat.jpg", ContentFile(JPEG))
     thumbnail = get_thumbnailer(storages["default"], name).get_thumbnail({"size": (80, 80)})
     assert thumbnail.name in s3_server.object_names(s3_server.MEDIA_BUCKET)
-    assert status(thumbnail.url) == 200
+    assert fetch(thumbnail.url).status == 200

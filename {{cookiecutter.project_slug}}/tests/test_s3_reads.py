@@ -18,8 +18,8 @@ from django.db.models.fields.files import ImageFieldFile
 from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
 from {{ cookiecutter.project_slug }}.mediastorage.config import MAX_MEMORY_SIZE
 
-from .django_server import PROJECT, project_environ
 from .images import JPEG, PNG_TRANSPARENT
+from .project import PROJECT, project_environ
 from .s3_requests import s3_requests
 
 LARGE_MB = 300

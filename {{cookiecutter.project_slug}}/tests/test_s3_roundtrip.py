@@ -1,14 +1,9 @@
 """The configured media storage against a real S3 server over HTTP (moto, separate process)."""
 
-import urllib.request
-
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
-
-def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read()
+from .http_client import fetch
 
 
 def test_round_trip_through_the_default_storage(s3_server):
@@ -21,7 +16,7 @@ def test_round_trip_through_the_default_storage(s3_server):
         assert stored.read() == b"hello from the media storage"
     assert storage.size(name) == 28
     assert storage.url(name).startswith(s3_server.url + "/media/")
-    assert fetch(storage.url(name)) == b"hello from the media storage"
+    assert fetch(storage.url(name)).body == b"hello from the media storage"
 
     storage.delete(name)
     assert not storage.exists(name)
@@ -35,7 +30,7 @@ def test_uploads_never_overwrite_each_other(s3_server):
 
     assert first != second
     assert sorted(s3_server.object_names()) == sorted([first, second])
-    assert fetch(storage.url(first)) == b"first"
+    assert fetch(storage.url(first)).body == b"first"
 
 
 def test_objects_are_public_read(s3_server):
@@ -54,7 +49,7 @@ def test_private_storage_signs_and_keeps_files_private(s3_server):
     url = storage.url(name)
     assert "Signature=" in url or "X-Amz-Signature=" in url
     assert "Expires=" in url or "X-Amz-Expires=" in url
-    assert fetch(url) == b"%PDF-1.4 private"
+    assert fetch(url).body == b"%PDF-1.4 private"
     grants = s3_server.client().get_object_acl(Bucket=s3_server.PRIVATE_BUCKET, Key=name)["Grants"]
     assert all(grant["Grantee"].get("URI") is None for grant in grants)
 {%- endif %}

@@ -2,14 +2,11 @@
 production, bad DSNs)."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parent.parent
+from .project import PROJECT, manage
+
 SECRET = "Sup3rS3cretValue"
 {%- if cookiecutter.region in cookiecutter._exoscale_zones %}
 # A bucket in the project's own region, as the platform would inject it.
@@ -31,14 +28,6 @@ PRODUCTION = {
     "PRIVATE_STORAGE_DSN": PLATFORM_DSN.replace("site-media", "site-private").replace("?auth=s3", ""),
 {%- endif %}
 }
-
-
-def manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
-    """Run manage.py in a clean environment: only PATH and the variables given."""
-    env = {"PATH": os.environ["PATH"], **environ}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def settings_in(**environ: str) -> dict:

@@ -1,27 +1,14 @@
 """manage.py storage_info and storage_check, against real S3 servers (and ones that refuse)."""
 
 import os
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
-from .django_server import PROJECT, project_environ
 from .processes import free_port
+from .project import PROJECT, manage
 from .s3_server import S3Server
-
-
-def storage_check(**environ: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "storage_check"],
-        cwd=PROJECT,
-        env=project_environ(**environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_storage_info_masks_credentials(s3_server):
@@ -40,14 +27,7 @@ def test_storage_info_masks_credentials(s3_server):
 def test_storage_info_without_credentials_anywhere_says_so(tmp_path):
     dsn = "s3://my-bucket.s3.eu-central-1.amazonaws.com/?acl=private&qs_auth=true"  # signed URLs, no key
     environ = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"), "DEFAULT_STORAGE_DSN": dsn}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "storage_info"],
-        cwd=PROJECT,
-        env={"PATH": os.environ["PATH"], **environ},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = manage("storage_info", **environ)
     assert result.returncode == 0, result.stderr
     assert "cannot make one: NoCredentialsError" in result.stdout
     assert "Traceback" not in result.stderr
@@ -121,7 +101,7 @@ def test_storage_check_explains_each_failure(strict_server, tmp_path, case, mess
     environ["PRIVATE_STORAGE_DSN"] = f"file://{tmp_path}/"  # fine: only the media storage is wrong
 {%- endif %}
 
-    result = storage_check(**environ)
+    result = manage("storage_check", **environ)
 
     assert result.returncode == 1
     assert message.format(port=port) in result.stdout
@@ -134,7 +114,8 @@ def test_storage_check_explains_each_failure(strict_server, tmp_path, case, mess
 
 
 def test_storage_check_on_local_files_leaves_nothing(tmp_path):
-    result = storage_check(
+    result = manage(
+        "storage_check",
         DEFAULT_STORAGE_DSN=f"file://{tmp_path}/media/",
 {%- if cookiecutter.private_media %}
         PRIVATE_STORAGE_DSN=f"file://{tmp_path}/private/",

@@ -2,7 +2,6 @@
 
 import io
 import logging
-import urllib.request
 
 import pytest
 from django.core.files.base import ContentFile
@@ -13,15 +12,11 @@ from django.template import Context, Template
 from easy_thumbnails.files import get_thumbnailer
 from PIL import Image, UnidentifiedImageError
 
-from .images import JPEG, LARGE_JPEG, PNG_TRANSPARENT
+from .http_client import fetch
+from .images import JPEG, LARGE_JPEG, PNG_TRANSPARENT, image_size
 from .s3_requests import s3_requests
 
 pytestmark = pytest.mark.django_db
-
-
-def fetch_image(url: str) -> Image.Image:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return Image.open(io.BytesIO(response.read()))
 
 
 @pytest.mark.parametrize(
@@ -39,7 +34,7 @@ def test_thumbnail_is_in_the_bucket_and_loads(s3_server, name, data, box, expect
 
     assert thumbnail.name in s3_server.object_names()
     assert thumbnail.url.startswith(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/")
-    image = fetch_image(thumbnail.url)
+    image = Image.open(io.BytesIO(fetch(thumbnail.url).body))  # its format and pixels too, not only its size
     assert (image.size, image.format) == (expected_size, expected_format)
     assert (thumbnail.width, thumbnail.height) == expected_size
     if expected_format == "PNG":
@@ -53,7 +48,7 @@ SIZES = [((40, 40), (40, 30)), ((120, 120), (120, 90)), ((300, 200), (267, 200))
 def assert_in_bucket_and_loads(s3_server, url: str, size: tuple[int, int]) -> None:
     assert url.startswith(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/")
     assert url.removeprefix(f"{s3_server.url}/{s3_server.MEDIA_BUCKET}/") in s3_server.object_names()
-    assert fetch_image(url).size == size
+    assert image_size(fetch(url).body) == size
 
 
 def image_field_file(name: str) -> ImageFieldFile:

@@ -1,10 +1,8 @@
 """Thumbnails made at upload, against a real S3 server: every alias from the uploaded bytes, written
 concurrently, recorded so that pages find them with no request."""
 
-import io
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,22 +17,18 @@ from easy_thumbnails.models import Source, Thumbnail
 from easy_thumbnails.options import ThumbnailOptions
 from PIL import Image
 
-from .images import image_bytes
+from .http_client import fetch
+from .images import image_bytes, image_size
 from .s3_requests import s3_requests
 {%- if cookiecutter.use_filer %}
-from .upload_helpers import FILER_ICON_SIZES, FILER_STORAGES, filer_upload
+from .upload_helpers import FILER_ICON_SIZES, FILER_STORAGES, admin_upload
 {%- else %}
-from .upload_helpers import photo_upload
+from .upload_helpers import admin_upload, photo_upload
 {%- endif %}
 
 pytestmark = pytest.mark.django_db
 SMALL_JPEG = image_bytes("JPEG", (64, 48))
 ALIASES = ["small", "medium", "large"]
-
-
-def fetch_size(url: str) -> tuple[int, int]:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return Image.open(io.BytesIO(response.read())).size
 
 
 @pytest.fixture
@@ -70,7 +64,7 @@ def test_filer_upload_makes_every_alias_and_admin_icon_without_reading_the_origi
     s3_server, admin_client, concurrency
 ):
     with s3_requests(storages["default"], *FILER_STORAGES) as sent:
-        image = filer_upload(admin_client, "cat.jpg", SMALL_JPEG)
+        image = admin_upload(admin_client, "cat.jpg", SMALL_JPEG).instance
 
     thumbnailer = get_thumbnailer(image)
     wanted = aliases.all("filer.Image.file")
@@ -91,7 +85,7 @@ def test_filer_upload_makes_every_alias_and_admin_icon_without_reading_the_origi
     assert set(recorded) == set(names.values())
     for name, thumbnail in recorded.items():
         url = FILER_STORAGES[1].url(name)
-        assert fetch_size(url) == (thumbnail.dimensions.width, thumbnail.dimensions.height)
+        assert image_size(fetch(url).body) == (thumbnail.dimensions.width, thumbnail.dimensions.height)
         assert thumbnail.modified >= source.modified
 
     with s3_requests(storages["default"], *FILER_STORAGES) as page:
@@ -127,7 +121,7 @@ def test_upload_makes_every_alias_without_reading_the_original(s3_server, concur
     recorded = {thumbnail.name: thumbnail for thumbnail in Thumbnail.objects.filter(source=source)}
     assert set(recorded) == set(names.values())
     for name, thumbnail in recorded.items():
-        assert fetch_size(thumbnails.url(name)) == (thumbnail.dimensions.width, thumbnail.dimensions.height)
+        assert image_size(fetch(thumbnails.url(name)).body) == thumbnail.dimensions.size
         assert thumbnail.modified >= source.modified
 
     with s3_requests(media, thumbnails) as page:
@@ -168,15 +162,10 @@ def test_png_with_transparency_keeps_its_format(s3_server):
 {%- endif %}
 
 
-def test_a_thumbnail_that_cannot_be_made_is_logged_and_the_upload_stands(s3_server, monkeypatch, caplog{% if cookiecutter.use_filer %}, admin_client{% endif %}):
+def test_a_thumbnail_that_cannot_be_made_is_logged_and_the_upload_stands(s3_server, monkeypatch, caplog, admin_client):
     monkeypatch.setitem(aliases._aliases, "", {**aliases._aliases[""], "broken": {"size": (0, 0)}})
-{%- if cookiecutter.use_filer %}
-    image = filer_upload(admin_client, "dog.jpg", SMALL_JPEG)
-    name, thumbnailer = image.file.name, get_thumbnailer(image)
-{%- else %}
-    photo = photo_upload("dog.jpg", SMALL_JPEG)
-    name, thumbnailer = photo.image.name, get_thumbnailer(photo.image)
-{%- endif %}
+    uploaded = admin_upload(admin_client, "dog.jpg", SMALL_JPEG)
+    name, thumbnailer = uploaded.name, get_thumbnailer(uploaded)
 
     assert name in s3_server.object_names()
     [warning] = [record for record in caplog.records if "broken" in record.getMessage()]

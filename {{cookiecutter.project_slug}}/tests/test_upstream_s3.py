@@ -18,7 +18,7 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
 
-from .django_server import PROJECT
+from .project import PROJECT
 
 UPSTREAM_TESTS = "tests/test_s3.py"
 # Upstream tests that do not apply to the backend, each with why. The only acceptable reason: the
