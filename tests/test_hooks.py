@@ -201,7 +201,7 @@ def test_bin_generate_takes_json_numbers_as_booleans(template_repo, user_home, t
     assert result.returncode == 0, result.stderr
     recorded = json.loads((tmp_path / "counted" / ".cookiecutter-answers.json").read_text())["cookiecutter"]
     assert (recorded["use_filer"], recorded["private_media"]) == (False, True)
-    assert not (tmp_path / "counted" / "counted" / "mediastorage" / "filer.py").exists()
+    assert not (tmp_path / "counted" / "counted" / "mediastorage" / "configuration" / "filer.py").exists()
 
 
 def test_slug_is_derived_from_the_name(cookies):

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from storages.backends.s3 import S3Storage
 
-from {{ cookiecutter.project_slug }}.mediastorage import parse_storage_dsn
+from {{ cookiecutter.project_slug }}.mediastorage.configuration import parse_storage_dsn
 from {{ cookiecutter.project_slug }}.staging import StagingError, staging_area
 from {{ cookiecutter.project_slug }}.staging.names import storage_name
 
