@@ -17,9 +17,11 @@ class Place(NamedTuple):
     endpoint: str | None = None
     bucket: str | None = None
     prefix: str = ""  # the key prefix in the bucket, or the local folder
+{%- if cookiecutter.use_filer %}
 
     def same_bucket(self, other: "Place") -> bool:
         return self[:3] == other[:3]
+{%- endif %}
 
     def __str__(self) -> str:
         return mask_credentials(" ".join(part for part in self if part))
