@@ -25,7 +25,9 @@ SETUP_REQUESTS = 3
 
 class S3Server:
     MEDIA_BUCKET = "media"
+{%- if cookiecutter.private_media %}
     PRIVATE_BUCKET = "private"
+{%- endif %}
     stash_key = pytest.StashKey["S3Server"]()
 
     def __init__(self, process: subprocess.Popen, url: str, log_path: str):
@@ -88,8 +90,12 @@ class S3Server:
 
     def create_buckets(self) -> None:
         client = self.client()
+{%- if cookiecutter.private_media %}
         for bucket in (self.MEDIA_BUCKET, self.PRIVATE_BUCKET):
             client.create_bucket(Bucket=bucket)
+{%- else %}
+        client.create_bucket(Bucket=self.MEDIA_BUCKET)
+{%- endif %}
 
     def reset(self) -> None:
         """Forget every object and bucket, then create the empty buckets again."""

@@ -6,7 +6,7 @@ from urllib.parse import quote
 from django.conf import settings
 from storages.backends.s3 import S3Storage
 
-from {{ cookiecutter.project_slug }}.mediastorage import parse_storage_dsn
+from {{ cookiecutter.project_slug }}.mediastorage.configuration import parse_storage_dsn
 
 from .s3_server import FaultyS3Server
 

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 
 from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
-from {{ cookiecutter.project_slug }}.mediastorage.config import MAX_MEMORY_SIZE
+from {{ cookiecutter.project_slug }}.mediastorage.configuration.storage_configs import MAX_MEMORY_SIZE
 
 from .images import JPEG, PNG_TRANSPARENT
 from .project import PROJECT, project_environ

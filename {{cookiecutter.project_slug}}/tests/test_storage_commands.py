@@ -36,13 +36,14 @@ def test_storage_info_without_credentials_anywhere_says_so(tmp_path):
 def test_credentials_in_an_endpoint_url_are_masked_wherever_shown():
     from storages.backends.s3 import S3Storage
 
-    from {{ cookiecutter.project_slug }}.mediastorage.inventory import describe
-    from {{ cookiecutter.project_slug }}.mediastorage.summary import mask_credentials, summarize
+    from {{ cookiecutter.project_slug }}.mediastorage.masking import mask_credentials
+    from {{ cookiecutter.project_slug }}.mediastorage.operations.inventory import location_of
+    from {{ cookiecutter.project_slug }}.mediastorage.operations.summary import summarize
 
     storage = S3Storage(
         bucket_name="media", endpoint_url="https://user:Sup3rS3cret@minio.example.com", access_key="K", secret_key="S"
     )
-    shown = " ".join(summarize(storage).values()) + describe(storage)
+    shown = " ".join(summarize(storage).values()) + location_of(storage)
     assert "Sup3rS3cret" not in shown and "user:" not in shown
     assert "https://****@minio.example.com" in shown
     message = "Could not connect to the endpoint URL: https://user:Sup3rS3cret@minio.example.com/media/x.jpg"

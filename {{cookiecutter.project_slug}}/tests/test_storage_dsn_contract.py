@@ -3,23 +3,30 @@
 The messages are the contract (they name the variable and say how to fix it), so they are compared whole.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from {{ cookiecutter.project_slug }}.mediastorage.config import LocalConfig, S3Config
-from {{ cookiecutter.project_slug }}.mediastorage.dsn import (
+from {{ cookiecutter.project_slug }}.mediastorage.configuration.dsn import (
     ENDPOINT_FORM,
     FILE_FORM,
     S3_FORM,
     StorageDSNError,
     bucket_problem,
+    explicit_endpoint,
     parse_storage_dsn,
     unknown_parameters,
 )
-from {{ cookiecutter.project_slug }}.mediastorage.endpoints import Endpoint, endpoint_for_region
+from {{ cookiecutter.project_slug }}.mediastorage.configuration.endpoints import (
+    Endpoint,
+    endpoint_for_region,
+    split_generic_host,
+    split_host,
+)
+from {{ cookiecutter.project_slug }}.mediastorage.configuration.storage_configs import LocalConfig, S3Config
 
 SECRET = "Sup3rS3cretValue"
 ACLS = (
@@ -316,7 +323,8 @@ def test_a_discrete_variable_error_shows_no_dsn_form():
 )
 def test_an_endpoint_url_on_a_known_providers_host_is_that_provider(endpoint_url, expected):
     config = parse_storage_dsn(f"s3://K:S@bucket/?endpoint_url={endpoint_url}")
-    assert (config.endpoint_url, config.region, config.provider) == (expected.url, expected.region, expected.provider)
+    assert explicit_endpoint(VARIABLE, endpoint_url) == expected
+    assert (config.endpoint_url, config.region_name) == (expected.url, expected.region)
     assert config.addressing_style == ("virtual" if expected.known_provider else "path")
 
 
@@ -360,12 +368,8 @@ def test_an_endpoint_url_on_a_known_providers_host_is_that_provider(endpoint_url
 )
 def test_hosts_split_into_bucket_and_endpoint(host, bucket, endpoint):
     config = parse_storage_dsn(f"s3://K:S@{host}/")
-    assert (config.bucket, config.endpoint_url, config.region, config.provider) == (
-        bucket,
-        endpoint.url,
-        endpoint.region,
-        endpoint.provider,
-    )
+    assert (split_host(host) or split_generic_host(host)) == (bucket, endpoint)
+    assert (config.bucket_name, config.endpoint_url, config.region_name) == (bucket, endpoint.url, endpoint.region)
 
 
 @pytest.mark.parametrize(
@@ -384,7 +388,7 @@ def test_hosts_split_into_bucket_and_endpoint(host, bucket, endpoint):
 def test_a_bare_bucket_takes_the_projects_region(region, expected):
     config = parse_storage_dsn("s3://K:S@bucket/", default_region=region)
     assert endpoint_for_region(region) == expected
-    assert (config.endpoint_url, config.region, config.provider) == (expected.url, expected.region, expected.provider)
+    assert (config.endpoint_url, config.region_name) == (expected.url, expected.region)
 
 
 @pytest.mark.parametrize(
@@ -393,7 +397,7 @@ def test_a_bare_bucket_takes_the_projects_region(region, expected):
     + [(v, False) for v in ("false", "0", "no", "off", "False", "OFF")],
 )
 def test_qs_auth_takes_every_spelling_of_a_boolean(value, signed):
-    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?qs_auth={value}").signed_urls is signed
+    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?qs_auth={value}").querystring_auth is signed
 
 
 @pytest.mark.parametrize(
@@ -414,7 +418,7 @@ def test_every_canned_acl_is_accepted(acl):
 
 def test_acl_none_sends_no_acl():
     config = parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com/?acl=none")
-    assert config.acl is None and "default_acl" not in config.options()
+    assert config.default_acl is None and "default_acl" not in config.options()
 
 
 @pytest.mark.parametrize("style", ["auto", "path", "virtual"])
@@ -457,10 +461,13 @@ def test_domain_is_served_over_https():
     )
 
 
+{%- if cookiecutter.private_media %}
+
+
 def test_private_defaults_are_private_acl_and_signed_urls():
     config = parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com/", private=True)
-    assert (config.acl, config.signed_urls, config.custom_domain) == ("private", True, None)
-    assert parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com/?acl=none", private=True).acl is None
+    assert (config.default_acl, config.querystring_auth, config.custom_domain) == ("private", True, None)
+    assert parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com/?acl=none", private=True).default_acl is None
 
 
 def test_private_refusal_names_the_variable_and_the_fix():
@@ -470,30 +477,32 @@ def test_private_refusal_names_the_variable_and_the_fix():
         f"{VARIABLE}: private files need signed, expiring URLs: remove domain, url, qs_auth and any public acl. "
         f"Expected a DSN like {S3_FORM}"
     )
+{%- endif %}
 
 
 S3_PUBLIC = S3Config(
-    bucket="media",
+    bucket_name="media",
     endpoint_url="https://s3.eu-central-1.amazonaws.com",
-    region="eu-central-1",
-    provider="aws",
+    region_name="eu-central-1",
     addressing_style="virtual",
     location="site",
     custom_domain="cdn.example.com",
 )
+{%- if cookiecutter.use_filer and not cookiecutter.private_media %}
 
 
 def test_the_private_variant_of_an_s3_storage_is_signed_and_never_public():
     private = S3_PUBLIC.as_private()
-    assert private == S3Config(**{**S3_PUBLIC.__dict__, "acl": "private", "signed_urls": True, "custom_domain": None})
-    without_acls = S3Config(**{**S3_PUBLIC.__dict__, "acl": None}).as_private()
-    assert (without_acls.acl, without_acls.signed_urls) == (None, True)
+    assert private == replace(S3_PUBLIC, default_acl="private", querystring_auth=True, custom_domain=None)
+    without_acls = replace(S3_PUBLIC, default_acl=None).as_private()
+    assert (without_acls.default_acl, without_acls.querystring_auth) == (None, True)
     assert private.options()["querystring_auth"] is True and "custom_domain" not in private.options()
+{%- endif %}
 
 
 def test_the_overwrite_variant_replaces_files_and_changes_nothing_else():
-    assert S3_PUBLIC.overwrite is False and S3_PUBLIC.options()["file_overwrite"] is False
-    assert S3_PUBLIC.with_overwrite() == S3Config(**{**S3_PUBLIC.__dict__, "overwrite": True})
+    assert S3_PUBLIC.file_overwrite is False and S3_PUBLIC.options()["file_overwrite"] is False
+    assert S3_PUBLIC.with_overwrite() == replace(S3_PUBLIC, file_overwrite=True)
     assert S3_PUBLIC.with_overwrite().options()["file_overwrite"] is True
 
 
@@ -533,13 +542,20 @@ def test_the_s3_storage_entry_is_every_option_and_the_client_config():
     ],
 )
 def test_media_url_without_a_custom_domain(style, location, media_url):
-    config = S3Config(**{**S3_PUBLIC.__dict__, "custom_domain": None, "addressing_style": style, "location": location})
+    config = replace(S3_PUBLIC, custom_domain=None, addressing_style=style, location=location)
     assert config.media_url == media_url
+{%- if cookiecutter.use_filer and not cookiecutter.private_media %}
 
 
 def test_the_private_and_overwrite_variants_of_local_files(tmp_path):
     local = LocalConfig(tmp_path / "media", "/media/")
     assert local.as_private() == LocalConfig(tmp_path / "private-media", "/private-media/")
+{%- else %}
+
+
+def test_the_overwrite_variant_of_local_files(tmp_path):
+    local = LocalConfig(tmp_path / "media", "/media/")
+{%- endif %}
     assert local.with_overwrite() is local
     assert (local.media_url, local.media_root) == ("/media/", tmp_path / "media")
     assert local.storages_entry() == {
@@ -567,12 +583,12 @@ def test_any_scheme_but_s3_and_file_is_refused_without_echoing_the_value(text):
 
 def test_the_longest_region_code_is_accepted():
     region = "a1-" * 10 + "b2"  # 32 characters
-    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?region_name={region}").region == region
+    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?region_name={region}").region_name == region
 
 
 @pytest.mark.parametrize("bucket", ["abc", "a" * 63, "a.b-c_d", "1-2"])
 def test_every_bucket_name_s3_accepts_is_accepted(bucket):
-    assert parse_storage_dsn(f"s3://K:S@{bucket}/?endpoint_url=http%3A%2F%2Fminio").bucket == bucket
+    assert parse_storage_dsn(f"s3://K:S@{bucket}/?endpoint_url=http%3A%2F%2Fminio").bucket_name == bucket
 
 
 @pytest.mark.parametrize("bucket", ["a" * 64, "-ab", "ab-", "a_", "a..b"])

@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from storages.backends.s3 import S3Storage
 
-from {{ cookiecutter.project_slug }}.mediastorage import (
+from {{ cookiecutter.project_slug }}.mediastorage.configuration import (
     LocalConfig,
     S3Config,
     StorageDSNError,
     parse_storage_dsn,
     storage_from_environ,
 )
-from {{ cookiecutter.project_slug }}.mediastorage.environment import DISCRETE_SUFFIXES
+from {{ cookiecutter.project_slug }}.mediastorage.configuration.environment import DISCRETE_SUFFIXES
 
 # A few hundred examples each; no example database written into the project.
 PROPERTIES = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -106,10 +106,15 @@ def test_any_text_is_a_configuration_or_one_clean_line(text):
 
 
 @PROPERTIES
+{%- if cookiecutter.private_media %}
 @given(KEYS, SECRETS, HOSTS, PREFIXES, QUERIES, st.booleans(), st.booleans())
 def test_a_secret_is_understood_or_refused_never_reinterpreted_or_shown(
     key, secret, host, prefix, query, encoded, private
 ):
+{%- else %}
+@given(KEYS, SECRETS, HOSTS, PREFIXES, QUERIES, st.booleans())
+def test_a_secret_is_understood_or_refused_never_reinterpreted_or_shown(key, secret, host, prefix, query, encoded):
+{%- endif %}
     # Pasted as it is, "%2F" in a secret cannot be told from an encoded "/": the DSN is percent-encoded.
     assume(encoded or not PERCENT_ESCAPE.search(secret + other_secret(secret)))
     host_text, bucket, needs_endpoint = host
@@ -119,18 +124,31 @@ def test_a_secret_is_understood_or_refused_never_reinterpreted_or_shown(
         written = quote(secret, safe="") if encoded else secret
         return f"s3://{key}:{written}@{host_text}{prefix}" + ("?" + "&".join(parameters) if parameters else "")
 
+{%- if cookiecutter.private_media %}
+
     result = parse(dsn(secret), private=private)
     assert shown(result) == shown(parse(dsn(other_secret(secret)), private=private))  # nothing of it shown
+{%- else %}
+
+    result = parse(dsn(secret))
+    assert shown(result) == shown(parse(dsn(other_secret(secret))))  # nothing of it shown
+{%- endif %}
 
     if isinstance(result, StorageDSNError):
         if encoded and prefix in ("", "/", "/media", "/media/photos/") and "region_name=eu%20west" not in query:
+{%- if cookiecutter.private_media %}
             # Only the parameters' own rules may refuse it: private needs signed URLs; domain or url, not
             # both; url is the files' full base URL, so its path ends with the prefix.
             rules = ("private files", "domain or url", "its path must end with the prefix")
+{%- else %}
+            # Only the parameters' own rules may refuse it: domain or url, not both; url is the files'
+            # full base URL, so its path ends with the prefix.
+            rules = ("domain or url", "its path must end with the prefix")
+{%- endif %}
             assert any(rule in str(result) for rule in rules), str(result)
         return
     # Understood: exactly what was meant.
-    assert (result.access_key, result.secret_key, result.bucket) == (key, secret, bucket)
+    assert (result.access_key, result.secret_key, result.bucket_name) == (key, secret, bucket)
     assert result.location == prefix.strip("/")
 
 
@@ -186,5 +204,5 @@ def test_discrete_variables_name_the_culprit_and_never_the_secret(values, secret
 )
 def test_the_issue_example_keeps_key_bucket_and_secret_apart(dsn):
     config = parse(dsn)
-    assert (config.bucket, config.location) == ("my-bucket", "media")
+    assert (config.bucket_name, config.location) == ("my-bucket", "media")
     assert "wJalrXUtnFEMI" not in config.media_url

@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.mediastorage import LocalConfig, StorageDSNError, storage_from_environ
+from {{ cookiecutter.project_slug }}.mediastorage.configuration import (
+    LocalConfig,
+    StorageDSNError,
+    storage_from_environ,
+)
 
 LOCAL = LocalConfig(Path("/srv/media"), "/media/")
 

@@ -13,8 +13,8 @@ from django.core.files.storage import storages
 from storages.backends.s3 import S3Storage
 {%- endif %}
 
-from .mediastorage.dsn import unknown_parameters
-from .mediastorage.inventory import configured_storages, describe, place
+from .mediastorage.configuration.dsn import unknown_parameters
+from .mediastorage.operations.inventory import configured_storages, location_of, place_of
 
 {%- if cookiecutter.region != "other" %}
 
@@ -23,10 +23,10 @@ from .mediastorage.inventory import configured_storages, describe, place
 def check_storage_region(app_configs, **kwargs):
     """Media must stay in the region the project was generated for (data residency)."""
     regions = {}  # one warning per variable, naming the first storage it configures
-    for name, storage, variable in configured_storages():
-        region = getattr(storage, "region_name", None)
+    for media in configured_storages():
+        region = getattr(media.storage, "region_name", None)
         if region and region != settings.STORAGE_REGION:
-            regions.setdefault(variable, (name, region))
+            regions.setdefault(media.variable, (media.name, region))
     return [
         checks.Warning(
             f"{name} stores files in region {region}, but this project was generated for {settings.STORAGE_REGION}.",
@@ -43,9 +43,9 @@ def check_storage_region(app_configs, **kwargs):
 def check_media_not_on_local_disk(app_configs, **kwargs):
     """With several instances, each one's local disk is private: media there is lost or missing."""
     local = {}  # one warning per variable, naming the first storage it configures
-    for name, storage, variable in configured_storages():
-        if place(storage)[0] == "local":
-            local.setdefault(variable, name)
+    for media in configured_storages():
+        if media.place.service == "local":
+            local.setdefault(media.variable, media.name)
     return [
         checks.Warning(
             f"{name} keeps files on this instance's local disk.",
@@ -59,7 +59,7 @@ def check_media_not_on_local_disk(app_configs, **kwargs):
 @checks.register(checks.Tags.compatibility)
 def check_unknown_dsn_parameters(app_configs, **kwargs):
     """A DSN parameter the project does not know is ignored (the platform may add some): name it."""
-    variables = dict.fromkeys(variable for _, _, variable in configured_storages())
+    variables = dict.fromkeys(media.variable for media in configured_storages())
     warnings = []
     for variable in variables:
         unknown = unknown_parameters(os.environ.get(variable, ""))
@@ -88,11 +88,11 @@ def check_thumbnail_storage(app_configs, **kwargs):
         )
     media = storages["default"]
     thumbnails = easy_thumbnails.storage.thumbnail_default_storage
-    if place(thumbnails) != place(media):
+    if place_of(thumbnails) != place_of(media):
         errors.append(
             checks.Error(
-                f"easy-thumbnails saves thumbnails to {describe(thumbnails)}, not to the media storage "
-                f"({describe(media)}).",
+                f"easy-thumbnails saves thumbnails to {location_of(thumbnails)}, not to the media storage "
+                f"({location_of(media)}).",
                 hint="Make STORAGES['easy_thumbnails'] the media storage's configuration (with_overwrite()).",
                 id="storage.E002",
             )
@@ -111,7 +111,7 @@ def check_filer_private_files_apart_from_public_media(app_configs, **kwargs):
     media, private = storages["default"], filer.settings.FILER_PRIVATEMEDIA_STORAGE
     if not (isinstance(media, S3Storage) and isinstance(private, S3Storage)):
         return []
-    same_bucket = place(media)[:3] == place(private)[:3]
+    same_bucket = place_of(media).same_bucket(place_of(private))
     if not same_bucket or media.default_acl or (private.default_acl and private.default_acl != "private"):
         return []
     return [
@@ -142,8 +142,8 @@ def _check_filer_storages(media) -> list:
         storage = getattr(filer.settings, name)
         if isinstance(storage, S3Storage) and not storage.bucket_name:
             problem = "is an S3 storage without a bucket (filer ignores STORAGES' OPTIONS)"
-        elif place(storage)[:3] != place(target)[:3] and place(target)[0] == "s3":
-            problem = f"stores files in {describe(storage)}, not in {describe(target)}"
+        elif not place_of(storage).same_bucket(place_of(target)) and place_of(target).service == "s3":
+            problem = f"stores files in {location_of(storage)}, not in {location_of(target)}"
         else:
             continue
         errors.append(

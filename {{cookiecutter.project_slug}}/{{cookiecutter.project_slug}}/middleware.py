@@ -6,7 +6,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.shortcuts import render
 
-from .mediastorage.summary import mask_credentials
+from .mediastorage.masking import mask_credentials
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from easy_thumbnails import storage as thumbnail_storages
 from easy_thumbnails.fields import ThumbnailerImageField
 from easy_thumbnails.files import Thumbnailer
 
-from .mediastorage.inventory import place
+from .mediastorage.operations.inventory import place_of
 
 
 def private_storage():
@@ -33,7 +33,7 @@ def thumbnail_storage_for(source_storage, thumbnail_storage):
     """The private thumbnail storage for a source in the private storage; else the one chosen."""
     if thumbnail_storage is not thumbnail_storages.thumbnail_default_storage:
         return thumbnail_storage  # chosen explicitly (a field's thumbnail_storage): kept
-    if source_storage is not None and place(source_storage) == place(storages["private"]):
+    if source_storage is not None and place_of(source_storage) == place_of(storages["private"]):
         return storages["private_thumbnails"]
     return thumbnail_storage
 

@@ -4,7 +4,7 @@ import re
 
 from django.views import debug
 
-from .mediastorage.summary import mask_credentials
+from .mediastorage.masking import mask_credentials
 
 
 class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):

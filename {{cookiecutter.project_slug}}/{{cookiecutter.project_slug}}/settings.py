@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 from .env import Env
-from .mediastorage import LocalConfig, storage_from_environ
+from .mediastorage.configuration import LocalConfig, storage_from_environ
 {%- if cookiecutter.use_filer %}
-from .mediastorage.filer import filer_storages
+from .mediastorage.configuration.filer import filer_storages
 {%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent

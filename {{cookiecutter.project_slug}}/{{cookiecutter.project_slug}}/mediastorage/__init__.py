@@ -1,7 +1,6 @@
-"""Media storage configuration: storage DSNs in, STORAGES entries out (pure functions, no I/O)."""
+"""Media storage, in two layers that the folders keep apart.
 
-from .config import LocalConfig, S3Config
-from .dsn import StorageDSNError, parse_storage_dsn
-from .environment import storage_from_environ
-
-__all__ = ["LocalConfig", "S3Config", "StorageDSNError", "parse_storage_dsn", "storage_from_environ"]
+- configuration/: storage DSNs and environment variables in, STORAGES entries out (pure, no I/O).
+- operations/: what talks to the live storages (the inventory, the summary, the network probe).
+- backends.py: the S3 storage class that STORAGES names; masking.py: credentials out of any text.
+"""

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ...mediastorage.inventory import configured_storages, describe, place
-from ...mediastorage.probe import probe
+from ...mediastorage.operations.inventory import configured_storages, location_of
+from ...mediastorage.operations.probe import probe
 
 
 class Command(BaseCommand):
@@ -13,15 +13,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         probed = set()
         failures = []
-        for name, storage, variable in configured_storages():
-            if place(storage) in probed:
+        for media in configured_storages():
+            if media.place in probed:
                 continue  # the same bucket and prefix as a storage already probed
-            probed.add(place(storage))
-            verdict = probe(storage, variable)
+            probed.add(media.place)
+            verdict = probe(media.storage, media.variable)
+            where = location_of(media.storage)
             if verdict.ok:
-                self.stdout.write(self.style.SUCCESS(f"OK    {name}, {describe(storage)}: {verdict.message}"))
+                self.stdout.write(self.style.SUCCESS(f"OK    {media.name}, {where}: {verdict.message}"))
             else:
-                failures.append(name)
-                self.stdout.write(self.style.ERROR(f"FAIL  {name}, {describe(storage)}: {verdict.message}"))
+                failures.append(media.name)
+                self.stdout.write(self.style.ERROR(f"FAIL  {media.name}, {where}: {verdict.message}"))
         if failures:
             raise CommandError(f"{len(failures)} storage(s) failed: {', '.join(failures)}")

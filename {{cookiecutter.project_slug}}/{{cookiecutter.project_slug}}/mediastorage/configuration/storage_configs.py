@@ -1,13 +1,13 @@
 """What a storage DSN describes, and the STORAGES entries made from it."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from botocore.config import Config
 from django.utils.encoding import filepath_to_uri
 
-S3_BACKEND = f"{__package__}.backends.S3MediaStorage"
+S3_BACKEND = "{{ cookiecutter.project_slug }}.mediastorage.backends.S3MediaStorage"
 LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 # A file read from S3 is kept in memory up to this size, then in a temporary file (the platform's
 # figure). django-storages' default, 0, keeps any file in memory, however large.
@@ -16,12 +16,11 @@ MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class S3Config:
-    """A bucket on an S3-compatible service, as django-storages' S3Storage options."""
+    """A bucket on an S3-compatible service: each field is the django-storages S3Storage option of its name."""
 
-    bucket: str
+    bucket_name: str
     endpoint_url: str
-    region: str | None
-    provider: str
+    region_name: str | None
     addressing_style: str
     access_key: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
@@ -29,29 +28,15 @@ class S3Config:
     signature_version: str = "s3v4"
     custom_domain: str | None = None
     url_protocol: str = "https:"
-    acl: str | None = "public-read"
-    signed_urls: bool = False
-    overwrite: bool = False
+    default_acl: str | None = "public-read"
+    querystring_auth: bool = False
+    # Off unless asked (with_overwrite): two uploads of photo.jpg make two files, not one.
+    file_overwrite: bool = False
+    max_memory_size: int = MAX_MEMORY_SIZE
 
     def options(self) -> dict:
-        options = {
-            "bucket_name": self.bucket,
-            "access_key": self.access_key,
-            "secret_key": self.secret_key,
-            "endpoint_url": self.endpoint_url,
-            "region_name": self.region,
-            "addressing_style": self.addressing_style,
-            "signature_version": self.signature_version,
-            "location": self.location,
-            "custom_domain": self.custom_domain,
-            "url_protocol": self.url_protocol,
-            "default_acl": self.acl,
-            "querystring_auth": self.signed_urls,
-            # Off unless asked (with_overwrite): two uploads of photo.jpg make two files, not one.
-            "file_overwrite": self.overwrite,
-            "max_memory_size": MAX_MEMORY_SIZE,
-        }
-        return {key: value for key, value in options.items() if value is not None}
+        """The STORAGES OPTIONS: every field that is set (None leaves django-storages' default)."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
     def client_config(self) -> Config:
         """The botocore settings of the storage's client.
@@ -79,25 +64,36 @@ class S3Config:
         prefix = quote(prefix, safe="/~")  # as botocore encodes a key in the bucket's URL
         endpoint = urlsplit(self.endpoint_url)
         if self.addressing_style == "path":
-            return f"{self.endpoint_url.rstrip('/')}/{self.bucket}/{prefix}"
-        return f"{endpoint.scheme}://{self.bucket}.{endpoint.netloc}/{prefix}"
+            return f"{self.endpoint_url.rstrip('/')}/{self.bucket_name}/{prefix}"
+        return f"{endpoint.scheme}://{self.bucket_name}.{endpoint.netloc}/{prefix}"
 
     @property
     def media_root(self) -> str:
         return ""  # nothing of this storage is on local disk
 
+{%- if cookiecutter.use_filer and not cookiecutter.private_media %}
+
     def as_private(self) -> "S3Config":
         """The same bucket for private files: no public ACL, signed and expiring URLs."""
-        # A bucket with ACLs disabled (acl=None) refuses any ACL: there, the bucket policy decides.
-        return replace(self, acl="private" if self.acl else None, signed_urls=True, custom_domain=None)
+        # A bucket with ACLs disabled (default_acl=None) refuses any ACL: there, the bucket policy decides.
+        return replace(
+            self, default_acl="private" if self.default_acl else None, querystring_auth=True, custom_domain=None
+        )
+{%- endif %}
 
     def with_overwrite(self) -> "S3Config":
         """Saving under an existing name replaces the file, and skips the existence check (a request).
 
+{%- if cookiecutter.use_filer %}
+
         Only for names that cannot collide by accident: thumbnails (named after their source and
         options), and uploads that each get a folder with a random name.
+{%- else %}
+
+        Only for names that cannot collide by accident: thumbnails, named after their source and options.
+{%- endif %}
         """
-        return replace(self, overwrite=True)
+        return replace(self, file_overwrite=True)
 
 
 @dataclass(frozen=True)
@@ -117,10 +113,12 @@ class LocalConfig:
     @property
     def media_root(self) -> Path:
         return self.location
+{%- if cookiecutter.use_filer and not cookiecutter.private_media %}
 
     def as_private(self) -> "LocalConfig":
         """Private files beside the media folder, in a folder that is never served."""
         return LocalConfig(self.location.parent / "private-media", "/private-media/")
+{%- endif %}
 
     def with_overwrite(self) -> "LocalConfig":
         return self  # a local existence check costs no request

@@ -4,7 +4,7 @@ filer reads only STORAGES["default"]["BACKEND"], never its OPTIONS: left to itse
 storage with no bucket. So each of its four storages is spelled out here.
 """
 
-from .config import LocalConfig, S3Config
+from .storage_configs import LocalConfig, S3Config
 
 RANDOMIZED_NAMES = "filer.utils.generate_filename.randomized"
 

@@ -2,9 +2,9 @@
 
 from collections.abc import Mapping
 
-from .config import LocalConfig, S3Config
 from .dsn import StorageDSNError, bucket_problem, explicit_endpoint, parse_storage_dsn, s3_config
 from .endpoints import endpoint_for_region
+from .storage_configs import LocalConfig, S3Config
 
 # The platform's newer, discrete variables, after the prefix (DEFAULT_STORAGE_BUCKET, ...).
 DISCRETE_SUFFIXES = ("BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION", "CUSTOM_DOMAIN", "ENDPOINT_URL")
@@ -16,7 +16,9 @@ def storage_from_environ(
     *,
     default: LocalConfig,
     region: str | None = None,
+{%- if cookiecutter.private_media %}
     private: bool = False,
+{%- endif %}
 ) -> S3Config | LocalConfig:
     """The storage that ``PREFIX_DSN`` (or the discrete ``PREFIX_BUCKET``, ... variables) describe.
 
@@ -24,7 +26,11 @@ def storage_from_environ(
     """
     dsn = environ.get(f"{prefix}_DSN", "").strip()
     if dsn:
+{%- if cookiecutter.private_media %}
         return parse_storage_dsn(dsn, variable=f"{prefix}_DSN", default_region=region, private=private)
+{%- else %}
+        return parse_storage_dsn(dsn, variable=f"{prefix}_DSN", default_region=region)
+{%- endif %}
     values = {suffix: environ.get(f"{prefix}_{suffix}", "").strip() for suffix in DISCRETE_SUFFIXES}
     if not any(values.values()):
         return default
@@ -43,20 +49,22 @@ def storage_from_environ(
     params = {"region_name": values["REGION"], "domain": values["CUSTOM_DOMAIN"]}
     return s3_config(
         bucket_variable,
-        bucket=values["BUCKET"],
+        bucket_name=values["BUCKET"],
         endpoint=endpoint,
         access_key=values["ACCESS_KEY_ID"] or None,
         secret_key=values["SECRET_ACCESS_KEY"] or None,
         location="",
         params={name: value for name, value in params.items() if value},
+{%- if cookiecutter.private_media %}
         private=private,
+{%- endif %}
         # Each mistake is reported under the variable that holds it, without DSN syntax the user never wrote.
         sources={
-            "bucket": bucket_variable,
+            "bucket_name": bucket_variable,
             "access_key": f"{prefix}_ACCESS_KEY_ID",
             "secret_key": f"{prefix}_SECRET_ACCESS_KEY",
             "region_name": f"{prefix}_REGION",
-            "domain": f"{prefix}_CUSTOM_DOMAIN",
+            "custom_domain": f"{prefix}_CUSTOM_DOMAIN",
         },
         expected=None,
     )

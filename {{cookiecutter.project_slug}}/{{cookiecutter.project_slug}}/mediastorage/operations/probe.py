@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
-from ..staging.errors import is_not_found
-from .summary import mask_credentials
+from ...staging.errors import is_not_found
+from ..masking import mask_credentials
 
 # A release step must not hang for minutes on an unreachable endpoint.
 PROBE_CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})

@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .config import LocalConfig, S3Config
 from .endpoints import Endpoint, endpoint_for_region, split_generic_host, split_host
+from .storage_configs import LocalConfig, S3Config
 
 S3_FORM = "s3://KEY:SECRET@BUCKET.ENDPOINT_HOST/PREFIX?auth=s3v4&domain=cdn.example.com"
 ENDPOINT_FORM = "s3://KEY:SECRET@BUCKET/PREFIX?endpoint_url=https%3A%2F%2Fminio.example.com"
@@ -53,9 +53,15 @@ class StorageDSNError(ImproperlyConfigured):
 Sources = dict[str, str]
 
 
+{% if cookiecutter.private_media -%}
 def parse_storage_dsn(
     text: str, *, variable: str = "DEFAULT_STORAGE_DSN", default_region: str | None = None, private: bool = False
 ) -> S3Config | LocalConfig:
+{%- else -%}
+def parse_storage_dsn(
+    text: str, *, variable: str = "DEFAULT_STORAGE_DSN", default_region: str | None = None
+) -> S3Config | LocalConfig:
+{%- endif %}
     """Turn DSN text into a storage configuration, or raise StorageDSNError saying what is wrong."""
     scheme, separator, rest = text.partition("://")
     if not separator:
@@ -81,7 +87,11 @@ def parse_storage_dsn(
     if port is not None:
         raise StorageDSNError(variable, "a port belongs in endpoint_url, not in the bucket host", ENDPOINT_FORM)
     params = _query_parameters(variable, parts.query, S3_PARAMETERS)
+{%- if cookiecutter.private_media %}
     return _s3(variable, parts, (access_key, secret_key), params, default_region, private)
+{%- else %}
+    return _s3(variable, parts, (access_key, secret_key), params, default_region)
+{%- endif %}
 
 
 def _split_credentials(variable: str, rest: str) -> tuple[str | None, str | None, str]:
@@ -108,70 +118,76 @@ def _split_credentials(variable: str, rest: str) -> tuple[str | None, str | None
 def s3_config(
     variable: str,
     *,
-    bucket: str,
+    bucket_name: str,
     endpoint: Endpoint,
     access_key: str | None,
     secret_key: str | None,
     location: str,
     params: dict[str, str],
+{%- if cookiecutter.private_media %}
     private: bool,
+{%- endif %}
     sources: Sources | None = None,
     expected: str | None = S3_FORM,
 ) -> S3Config:
     """Build an S3Config from parts already split out, applying and checking the DSN parameters.
 
-    ``sources`` names the variable of each value when they come from separate variables
-    ("bucket", "access_key", "secret_key", "region_name", "domain"); errors then name that one.
+    ``sources`` names the variable of each option when they come from separate variables
+    ("bucket_name", "access_key", "secret_key", "region_name", "custom_domain"); errors then name that one.
     """
     sources = sources or {}
 
     def refuse(what: str, problem: str):
         return StorageDSNError(sources.get(what, variable), problem, expected)
 
-    if not bucket:
-        raise refuse("bucket", "no bucket name")
-    if bucket_problem(bucket):
-        raise refuse("bucket", bucket_problem(bucket))
+    if not bucket_name:
+        raise refuse("bucket_name", "no bucket name")
+    if bucket_problem(bucket_name):
+        raise refuse("bucket_name", bucket_problem(bucket_name))
     if bool(access_key) != bool(secret_key):
         raise refuse(
             "secret_key" if access_key else "access_key", "give both the access key and the secret, or neither"
         )
-    region = params.get("region_name", endpoint.region)
-    if region is not None and (len(region) > 32 or not REGION_NAME.fullmatch(region)):
+    region_name = params.get("region_name", endpoint.region)
+    if region_name is not None and (len(region_name) > 32 or not REGION_NAME.fullmatch(region_name)):
         raise refuse("region_name", "not a region code (lowercase letters, digits and hyphens, e.g. eu-central-1)")
     location = _location(refuse, location)
-    addressing = params.get("addressing_style") or _default_addressing(bucket, endpoint)
-    if addressing not in ADDRESSING_STYLES:
+    addressing_style = params.get("addressing_style") or _default_addressing(bucket_name, endpoint)
+    if addressing_style not in ADDRESSING_STYLES:
         raise StorageDSNError(variable, f"addressing_style must be one of {', '.join(ADDRESSING_STYLES)}")
-    signature = SIGNATURES["s3v4"]  # unless asked: botocore still signs some regions' URLs with SigV2
+    signature_version = SIGNATURES["s3v4"]  # unless asked: botocore still signs some regions' URLs with SigV2
     if "auth" in params:
-        signature = SIGNATURES.get(params["auth"])
-        if signature is None:
+        signature_version = SIGNATURES.get(params["auth"])
+        if signature_version is None:
             raise StorageDSNError(
                 variable, f"unknown auth '{params['auth'][:20]}' (use s3v4, or s3 for the legacy signature)"
             )
-    custom_domain, url_protocol = _custom_domain(sources.get("domain", variable), params, location, expected)
-    acl = _acl(variable, params.get("acl", "private" if private else "public-read"))
-    signed_urls = _boolean(variable, "qs_auth", params.get("qs_auth", "true" if private else "false"))
-    if private and (custom_domain or not signed_urls or acl not in ("private", None)):
+    custom_domain, url_protocol = _custom_domain(sources.get("custom_domain", variable), params, location, expected)
+{%- if cookiecutter.private_media %}
+    default_acl = _acl(variable, params.get("acl", "private" if private else "public-read"))
+    querystring_auth = _boolean(variable, "qs_auth", params.get("qs_auth", "true" if private else "false"))
+    if private and (custom_domain or not querystring_auth or default_acl not in ("private", None)):
         raise refuse(
-            "domain",
+            "custom_domain",
             "private files need signed, expiring URLs: remove domain, url, qs_auth and any public acl",
         )
+{%- else %}
+    default_acl = _acl(variable, params.get("acl", "public-read"))
+    querystring_auth = _boolean(variable, "qs_auth", params.get("qs_auth", "false"))
+{%- endif %}
     return S3Config(
-        bucket=bucket,
+        bucket_name=bucket_name,
         endpoint_url=endpoint.url,
-        region=region,
-        provider=endpoint.provider,
-        addressing_style=addressing,
+        region_name=region_name,
+        addressing_style=addressing_style,
         access_key=access_key,
         secret_key=secret_key,
         location=location,
-        signature_version=signature,
+        signature_version=signature_version,
         custom_domain=custom_domain,
         url_protocol=url_protocol,
-        acl=acl,
-        signed_urls=signed_urls,
+        default_acl=default_acl,
+        querystring_auth=querystring_auth,
     )
 
 
@@ -190,7 +206,11 @@ def _location(refuse, location: str) -> str:
     return location
 
 
+{% if cookiecutter.private_media -%}
 def _s3(variable, parts, credentials, params, default_region, private) -> S3Config:
+{%- else -%}
+def _s3(variable, parts, credentials, params, default_region) -> S3Config:
+{%- endif %}
     host = parts.hostname or ""
     if "endpoint_url" in params:
         bucket, endpoint = host, explicit_endpoint(variable, params["endpoint_url"])
@@ -212,13 +232,15 @@ def _s3(variable, parts, credentials, params, default_region, private) -> S3Conf
             )
     return s3_config(
         variable,
-        bucket=bucket,
+        bucket_name=bucket,
         endpoint=endpoint,
         access_key=credentials[0],
         secret_key=credentials[1],
         location=_decode(variable, parts.path, "path"),
         params=params,
+{%- if cookiecutter.private_media %}
         private=private,
+{%- endif %}
     )
 
 

@@ -1,10 +1,10 @@
 """What each configured storage is, for people: every credential masked."""
 
-import re
-
 from botocore.exceptions import BotoCoreError
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
+
+from ..masking import mask_credentials
 
 
 def mask(value: str | None) -> str:
@@ -12,14 +12,6 @@ def mask(value: str | None) -> str:
     if not value:
         return "not set (boto3's default credential chain)"
     return f"{value[:4]}****" if len(value) > 8 else "****"
-
-
-URL_CREDENTIALS = re.compile(r"(?<=://)[^/?#@\s]+@")
-
-
-def mask_credentials(text: str) -> str:
-    """Text with the ``user:password@`` of every URL in it replaced by ``****@``."""
-    return URL_CREDENTIALS.sub("****@", text)
 
 
 def summarize(storage) -> dict[str, str]:

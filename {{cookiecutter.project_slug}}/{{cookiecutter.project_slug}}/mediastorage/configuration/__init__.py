@@ -1,0 +1,7 @@
+"""Media storage configuration: storage DSNs in, STORAGES entries out (pure functions, no I/O)."""
+
+from .dsn import StorageDSNError, parse_storage_dsn
+from .environment import storage_from_environ
+from .storage_configs import LocalConfig, S3Config
+
+__all__ = ["LocalConfig", "S3Config", "StorageDSNError", "parse_storage_dsn", "storage_from_environ"]
