@@ -55,9 +55,6 @@ USED_BY_NAME = {
     # The arguments of __exit__(self, *exc): the protocol passes them, used or not.
     "exc",
     "exc_info",
-    # A known leftover, not a use: a staging test counts `successes` and never checks the count. The
-    # staging tests are being split on another branch (issue 13, item 4); fix it there, then drop this.
-    "successes",
 }
 # System checks are registered by their decorator, and called by Django.
 CALLED_BY_DECORATOR = ["@checks.register", "@admin.register"]
