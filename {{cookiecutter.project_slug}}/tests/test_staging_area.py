@@ -4,12 +4,14 @@ what an interruption or a failed undo leaves, and what each message says."""
 import os
 import re
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import FileSystemStorage, storages
 
-from {{ cookiecutter.project_slug }}.staging import StagingError, staging_area
+from {{ cookiecutter.project_slug }}.staging import StagingArea, StagingError, staging_area
 
 
 class FailingStorage(FileSystemStorage):
@@ -69,6 +71,7 @@ def test_local_dir_is_where_the_temporary_folder_is_made(media, local_dir, tmp_p
     chosen.mkdir()
     with staging_area("out", FileSystemStorage(location=media), local_dir=chosen) as area:
         assert area.path.parent.parent == chosen
+        assert area.path.parent.name.startswith("staging-")  # what to look for when one is left behind
         assert area.path.name == "files"
         (area.path / "a.txt").write_bytes(b"a")
     assert list(chosen.iterdir()) == [] and list(local_dir.iterdir()) == []
@@ -125,6 +128,52 @@ def test_a_restore_that_fails_too_is_reported_with_where_the_old_file_is(media, 
     )
 
 
+def test_a_staging_area_made_directly_publishes_at_the_root_and_replaces_nothing(media, local_dir):
+    (media / "taken.txt").write_bytes(b"theirs")
+    refused = StagingArea(storage=FileSystemStorage(location=media))
+    (refused.path / "taken.txt").write_bytes(b"mine")
+    with pytest.raises(StagingError, match="already exist"):
+        refused.publish()
+    area = StagingArea(storage=FileSystemStorage(location=media))
+    (area.path / "a.txt").write_bytes(b"a")
+    area.publish()
+    assert area.published == {"a.txt": "a.txt"}
+    assert stored(media) == {"taken.txt": b"theirs", "a.txt": b"a"}
+    for each in (refused, area, area):  # discarding twice is harmless
+        each.discard()
+    assert list(local_dir.iterdir()) == []
+
+
+class ConcurrencyRecordingStorage(FileSystemStorage):
+    """Saves like FileSystemStorage, slowly, and records how many saves ran at once."""
+
+    def __init__(self, location):
+        super().__init__(location=location)
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def _save(self, name, content):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        try:
+            return super()._save(name, content)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_any_storage_is_written_with_the_given_number_of_workers(media, local_dir, workers):
+    storage = ConcurrencyRecordingStorage(media)
+    with staging_area("out", storage, workers=workers) as area:
+        for number in range(6):
+            (area.path / f"{number}.txt").write_bytes(b"x")
+    assert len(stored(media)) == 6
+    assert storage.most == workers
+
+
 def test_names_already_taken_are_refused_with_the_whole_message(media, local_dir):
     (media / "out").mkdir()
     (media / "out" / "a.txt").write_bytes(b"old")
@@ -145,11 +194,15 @@ def messages(caplog) -> list[str]:
 
 def test_a_publish_is_logged_with_its_count_and_storage(media, local_dir, caplog):
     caplog.set_level("INFO")
+    started = time.monotonic()
     with staging_area("out", FileSystemStorage(location=media)) as area:
         (area.path / "a.txt").write_bytes(b"a")
         (area.path / "b.txt").write_bytes(b"b")
+    took = time.monotonic() - started
     [message] = messages(caplog)
-    assert re.fullmatch(rf"Published 2 files to FileSystemStorage at {re.escape(str(media))} in \d+\.\d s", message)
+    where = re.escape(str(media))
+    logged = re.fullmatch(rf"Published 2 files to FileSystemStorage at {where} in (\d+\.\d) s", message)
+    assert logged and float(logged[1]) <= round(took, 1) + 0.1  # the publish's own duration, within this block's
 
 
 def test_the_interrupt_and_the_failed_undo_are_logged_with_where_the_files_are(media, local_dir, caplog):

@@ -242,6 +242,13 @@ REFUSED = [
         ENDPOINT_FORM,
     ),
     (
+        "s3://K:S@bucket/?endpoint_url=http%3A%2F%2Fminio%2FX",  # any path, whatever its letters
+        "endpoint_url must be a URL like https://minio.example.com:9000",
+        ENDPOINT_FORM,
+    ),
+    ("s3://K:S@/media", "no bucket name", S3_FORM),
+    ("s3://K:S@/media?endpoint_url=http%3A%2F%2Fminio", "no bucket name", S3_FORM),
+    (
         "s3://K:S@bucket/?endpoint_url=http%3A%2F%2F",
         "endpoint_url must be a URL like https://minio.example.com:9000",
         ENDPOINT_FORM,
@@ -441,6 +448,20 @@ def test_credentials_are_decoded_and_optional():
 
 def test_the_path_is_the_decoded_prefix_without_its_slashes():
     assert parse_storage_dsn("s3://K:S@bkt.s3.amazonaws.com//a%20b/c%C3%A9//").location == "a b/cé"
+
+
+def test_no_bucket_is_refused_even_where_a_bare_bucket_would_take_the_projects_region():
+    with pytest.raises(StorageDSNError) as caught:
+        parse_storage_dsn("s3://K:S@/media", variable=VARIABLE, default_region="eu-central-1")
+    assert str(caught.value) == f"{VARIABLE}: no bucket name. Expected a DSN like {S3_FORM}"
+
+
+@pytest.mark.parametrize("prefix", ["X", "a/X", "2024/x", "a-/b_", "a~"])
+def test_url_takes_off_a_prefix_whatever_its_last_character(prefix):
+    config = parse_storage_dsn(
+        f"s3://K:S@bkt.s3.amazonaws.com/{prefix}?url=https%3A%2F%2Fcdn.example.com%2F{prefix}%2F"
+    )
+    assert (config.custom_domain, config.media_url) == ("cdn.example.com", f"https://cdn.example.com/{prefix}/")
 
 
 def test_url_with_a_prefix_takes_the_prefix_off_its_path():

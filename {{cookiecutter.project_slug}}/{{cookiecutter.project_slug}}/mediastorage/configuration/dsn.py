@@ -211,10 +211,12 @@ def _s3(variable, parts, credentials, params, default_region, private) -> S3Conf
 {%- else -%}
 def _s3(variable, parts, credentials, params, default_region) -> S3Config:
 {%- endif %}
-    host = parts.hostname or ""
+    host = parts.hostname
+    if not host:  # s3://KEY:SECRET@/PREFIX
+        raise StorageDSNError(variable, "no bucket name", S3_FORM)
     if "endpoint_url" in params:
         bucket, endpoint = host, explicit_endpoint(variable, params["endpoint_url"])
-    elif "." not in host and host:
+    elif "." not in host:
         if not default_region:
             raise StorageDSNError(variable, "the host is a bare bucket name; add endpoint_url", ENDPOINT_FORM)
         bucket, endpoint = host, endpoint_for_region(default_region)
@@ -350,7 +352,8 @@ def _without_prefix(variable: str, path: str, location: str) -> str:
     if not location:
         return "/".join(segments)
     count = location.count("/") + 1
-    if unquote("/".join(segments[-count:])) != location or len(segments) <= count:
+    # The path starts with "/" (the URL has a host): a match leaves at least the empty first segment.
+    if unquote("/".join(segments[-count:])) != location:
         raise StorageDSNError(
             variable, f"url is the full base URL of the files, so its path must end with the prefix /{location}/"
         )
