@@ -442,8 +442,9 @@ def test_blank_parameters_take_the_default_where_one_exists():
 def test_credentials_are_decoded_and_optional():
     config = parse_storage_dsn("s3://AK%2BI:se%2Fcr%25et@bkt.s3.amazonaws.com/")
     assert (config.access_key, config.secret_key) == ("AK+I", "se/cr%et")
-    anonymous = parse_storage_dsn("s3://bkt.s3.amazonaws.com/").options()
-    assert "access_key" not in anonymous and "secret_key" not in anonymous
+    for dsn in ("s3://bkt.s3.amazonaws.com/", "s3://@bkt.s3.amazonaws.com/", "s3://:@bkt.s3.amazonaws.com/"):
+        anonymous = parse_storage_dsn(dsn).options()  # blank credentials are none: boto3's credential chain
+        assert "access_key" not in anonymous and "secret_key" not in anonymous
 
 
 def test_the_path_is_the_decoded_prefix_without_its_slashes():
