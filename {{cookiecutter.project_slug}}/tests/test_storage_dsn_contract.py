@@ -172,6 +172,8 @@ REFUSED = [
         S3_FORM,
     ),
     (f"file://KEY:{SECRET}@/data/media", "a file DSN takes no credentials", FILE_FORM),
+    ("file://KEY@/data/media", "a file DSN takes no credentials", FILE_FORM),  # a key alone, too
+    (f"file://:{SECRET}@/data/media", "a file DSN takes no credentials", FILE_FORM),  # a secret alone, too
     (f"s3://:{SECRET}@bucket.s3.amazonaws.com/", "give both the access key and the secret, or neither", S3_FORM),
     (
         f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/?domain=https%3A%2F%2Fcdn.example.com",
