@@ -173,6 +173,11 @@ REFUSED = [
     ),
     (f"file://KEY:{SECRET}@/data/media", "a file DSN takes no credentials", FILE_FORM),
     ("file://KEY@/data/media", "a file DSN takes no credentials", FILE_FORM),  # a key alone, too
+    (
+        "s3://K:S@bkt.s3.amazonaws.com/?domain=user%40cdn.example.com",  # percent-encoded, it reaches the check
+        "domain takes a host name such as cdn.example.com (use url= for a full URL)",
+        S3_FORM,
+    ),
     (f"file://:{SECRET}@/data/media", "a file DSN takes no credentials", FILE_FORM),  # a secret alone, too
     (f"s3://:{SECRET}@bucket.s3.amazonaws.com/", "give both the access key and the secret, or neither", S3_FORM),
     (
@@ -474,6 +479,11 @@ def test_url_with_a_prefix_takes_the_prefix_off_its_path():
         "http:",
         "http://cdn.example.com/x/a/b/",
     )
+
+
+@pytest.mark.parametrize("domain", ["CDN.EXAMPLE.X", "%2FCDN.EXAMPLE.X%2F%2F", "CDN.EXAMPLE.X%2F"])
+def test_domain_loses_its_slashes_and_nothing_else(domain):
+    assert parse_storage_dsn(f"s3://K:S@bkt.s3.amazonaws.com/?domain={domain}").custom_domain == "CDN.EXAMPLE.X"
 
 
 def test_domain_is_served_over_https():
