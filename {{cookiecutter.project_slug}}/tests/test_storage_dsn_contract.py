@@ -142,6 +142,11 @@ REFUSED = [
         S3_FORM,
     ),
     (
+        f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/media/./x",
+        "the path (key prefix) must not contain '.' or '..' segments or control characters",
+        S3_FORM,
+    ),
+    (
         f"s3://KEY:{SECRET}@bucket.s3.amazonaws.com/media/../x",
         "the path (key prefix) must not contain '.' or '..' segments or control characters",
         S3_FORM,
@@ -635,7 +640,7 @@ def test_bucket_names_s3_refuses_are_refused(bucket):
     )
 
 
-@pytest.mark.parametrize("value", ["s3://K:S@bucket/", "KEY:SECRET@bucket"])
+@pytest.mark.parametrize("value", ["s3://K:S@bucket/", "KEY:SECRET@bucket", "s3://bucket.s3.amazonaws.com/"])
 def test_a_dsn_given_as_a_bucket_name_is_pointed_to_the_dsn_variable(value):
     assert bucket_problem(value) == (
         "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens "
