@@ -80,9 +80,59 @@ def checked(generate_files):
     return generate_checked_files
 
 
+def choices() -> dict[str, list]:
+    """The template's questions with a fixed set of answers: choice lists and booleans."""
+    questions = json.loads((ROOT / "cookiecutter.json").read_text())
+    return {
+        name: value if isinstance(value, list) else [True, False]
+        for name, value in questions.items()
+        if not name.startswith("_") and isinstance(value, list | bool)
+    }
+
+
+def answer_problem(answers: dict) -> str | None:
+    """The one line refusing an answer outside its question's choices, or None."""
+    for name, allowed in choices().items():
+        if name not in answers:
+            continue
+        value = answers[name]
+        if isinstance(allowed[0], bool):
+            if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS):
+                continue
+            return f"{name} must be true or false, not {str(value)[:20]!r}; try true or false."
+        if not isinstance(value, str) or value not in allowed:  # a list would be read as a multiple choice
+            return f"{name} {str(value)[:40]!r} is not offered; try one of {', '.join(map(str, allowed))}."
+    return None
+
+
+# What cookiecutter turns into a boolean (its YesNoPrompt), besides JSON's true and false.
+BOOLEAN_WORDS = {"1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"}
+
+
+def checked_context(generate_context):
+    """cookiecutter's generate_context, whose refusal of an answer (a ValueError) becomes one line.
+
+    Answers reach it from --extra-context, --extra-context-file and the user's config file alike.
+    """
+
+    def generate_checked_context(*args, **kwargs):
+        for answers in (kwargs.get("default_context"), kwargs.get("extra_context")):
+            problem = answer_problem(answers or {})
+            if problem:
+                fail(problem)
+        try:
+            return generate_context(*args, **kwargs)
+        except (ValueError, TypeError) as error:  # anything this file's check does not foresee
+            fail(str(error).splitlines()[0] + "; see cookiecutter.json for the answers each question takes.")
+
+    return generate_checked_context
+
+
 def main(args: list[str]) -> None:
     create = importlib.import_module("cruft._commands.create")  # the module; the package exports a function
     create.generate_files = checked(create.generate_files)
+    context_module = importlib.import_module("cruft._commands.utils.cookiecutter")
+    context_module.generate_context = checked_context(context_module.generate_context)
     command = typer.main.get_command(app)
     try:
         command.main(["create", str(ROOT), *normalised(args)], prog_name="bin/generate", standalone_mode=False)
