@@ -114,6 +114,23 @@ def test_storage_check_explains_each_failure(strict_server, tmp_path, case, mess
     assert strict_server.object_names("media") == []  # nothing written
 
 
+@pytest.mark.parametrize("method", ["HEAD", "GET", "PUT", "DELETE"])
+def test_storage_check_masks_credentials_the_service_echoes(faulty, method):
+    """Some services name the key (or worse) in their error messages: the verdict never shows them."""
+    from my_site.mediastorage.operations.probe import probe
+
+    from .staging_helpers import ACCESS_KEY, SECRET, storage_on
+
+    echoed = f"Request by {ACCESS_KEY} signed with {SECRET} refused"
+    faulty.fail("/", method=method, status=400, code="InvalidRequest", message=echoed)
+    verdict = probe(storage_on(faulty), "DEFAULT_STORAGE_DSN")
+    assert not verdict.ok
+    assert "\n" not in verdict.message
+    assert ACCESS_KEY not in verdict.message and SECRET not in verdict.message
+    if method != "HEAD":  # a HEAD answer has no body: nothing was echoed
+        assert "Request by **** signed with **** refused" in verdict.message
+
+
 def test_storage_check_on_local_files_leaves_nothing(tmp_path):
     result = manage(
         "storage_check",

@@ -174,8 +174,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
-# Error pages and e-mails hide storage DSNs too, not only Django's KEY, SECRET, PASS, TOKEN, ... names.
+# Error pages and e-mails hide storage DSNs and credentials too, not only Django's KEY, SECRET, PASS, ... names.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "{{ cookiecutter.project_slug }}.reporting.SafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "{{ cookiecutter.project_slug }}.reporting.ExceptionReporter"
 
 LOGGING = {
     "version": 1,
