@@ -89,6 +89,9 @@ class S3Transfers:
             if key in listed[prefix]
         }
 
+    def clashes(self, names: Iterable[str]) -> dict[str, str]:
+        return {}  # in a bucket, "a/b" and "a/b/c" are two keys: a name never clashes with a "folder"
+
     def _keys_in(self, prefix: str) -> dict[str, str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")
         return {item["Key"]: item.get("ETag", "") for page in pages for item in page.get("Contents", ())}
