@@ -8,13 +8,25 @@ source, or a storage that cannot be read, would leave pages without thumbnails a
 import logging
 
 from easy_thumbnails import source_generators
+{%- if cookiecutter.private_media %}
+
+from .private_images import refuse_public_thumbnail_of_private_file
+{%- endif %}
 
 logger = logging.getLogger(__name__)
 
 
 def pil_image(source, **options):
-    """easy-thumbnails' own PIL source generator (THUMBNAIL_SOURCE_GENERATORS), logging its failures."""
+    """easy-thumbnails' own PIL source generator (THUMBNAIL_SOURCE_GENERATORS), logging its failures.
+{%- if cookiecutter.private_media %}
+
+    It runs before any thumbnail is written: a private file's thumbnail bound for a public storage stops here.
+{%- endif %}
+    """
     try:
+{%- if cookiecutter.private_media %}
+        refuse_public_thumbnail_of_private_file(source)
+{%- endif %}
         return source_generators.pil_image(source, **options)
     except Exception as error:
         name = getattr(source, "name", source)
