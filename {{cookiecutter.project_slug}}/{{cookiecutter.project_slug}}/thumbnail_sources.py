@@ -8,6 +8,8 @@ source, or a storage that cannot be read, would leave pages without thumbnails a
 import logging
 
 from easy_thumbnails import source_generators
+
+from .mediastorage.masking import configured_secrets, mask_credentials
 {%- if cookiecutter.private_media %}
 
 from .private_images import refuse_public_thumbnail_of_private_file
@@ -30,5 +32,6 @@ def pil_image(source, **options):
         return source_generators.pil_image(source, **options)
     except Exception as error:
         name = getattr(source, "name", source)
-        logger.error("Cannot make a thumbnail of %s: %s: %s", name, type(error).__name__, error)
+        reason = mask_credentials(str(error), configured_secrets())  # a service may echo the access key
+        logger.error("Cannot make a thumbnail of %s: %s: %s", name, type(error).__name__, reason)
         raise
