@@ -127,13 +127,20 @@ def test_a_secret_key_starting_with_a_dollar_is_read_literally():
         ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace("KEY:", "K%0AEY:")}, "DEFAULT_STORAGE_DSN: the access key"),
         ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace(SECRET, SECRET + "\udcff")}, "DEFAULT_STORAGE_DSN: the value"),
         (
-            {"DEFAULT_STORAGE_BUCKET": "site-media", "DEFAULT_STORAGE_REGION": "eu-central-1",
-             "DEFAULT_STORAGE_ACCESS_KEY_ID": "KÉY", "DEFAULT_STORAGE_SECRET_ACCESS_KEY": SECRET},
+            {
+                "DEFAULT_STORAGE_BUCKET": "site-media",
+                "DEFAULT_STORAGE_REGION": "eu-central-1",
+                "DEFAULT_STORAGE_ACCESS_KEY_ID": "KÉY",
+                "DEFAULT_STORAGE_SECRET_ACCESS_KEY": SECRET,
+            },
             "DEFAULT_STORAGE_ACCESS_KEY_ID: the access key contains a space or a character beyond ASCII",
         ),
         (
-            {"DEFAULT_STORAGE_BUCKET": "site-media", "DEFAULT_STORAGE_REGION": "eu-central-1",
-             "DEFAULT_STORAGE_CUSTOM_DOMAIN": "javascript:alert(1)"},
+            {
+                "DEFAULT_STORAGE_BUCKET": "site-media",
+                "DEFAULT_STORAGE_REGION": "eu-central-1",
+                "DEFAULT_STORAGE_CUSTOM_DOMAIN": "javascript:alert(1)",
+            },
             "DEFAULT_STORAGE_CUSTOM_DOMAIN: domain takes a host name",
         ),
     ],

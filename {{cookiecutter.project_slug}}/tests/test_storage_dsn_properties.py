@@ -269,7 +269,9 @@ def test_hostile_discrete_variables_are_refused_in_one_line_naming_the_variable(
 
 
 # Values that end up in a URL or a host: domain, url, endpoint_url, and the bucket's host itself.
-URL_TEXT = st.text(st.sampled_from("abc.-_:/%@?#[] é\x00\n") | st.characters(codec="utf-8", exclude_categories=("Cs",)))
+URL_TEXT = st.text(
+    st.sampled_from("abc.-_:/%@?#[] é\x00\n") | st.characters(codec="utf-8", exclude_categories=("Cs",))
+)
 HOST_LIKE = st.builds(
     lambda scheme, host, tail: f"{scheme}{host}{tail}",
     st.sampled_from(["", "https://", "http://", "javascript:", "//", "ftp://"]),
@@ -295,9 +297,17 @@ def test_a_value_that_ends_up_in_a_url_is_refused_or_makes_valid_urls(name, valu
 
 
 @PROPERTIES
-@given(host=st.sampled_from(["my-bucket.s3.eu-central-1.amazonaws.com", "my-bucket.s3-eu-west-2.amazonaws.com",
-                             "my-bucket.sos-ch-dk-2.exo.io", "my-bucket.minio.example.com"]),
-       dots=st.sampled_from(["", ".", "..", "..."]))
+@given(
+    host=st.sampled_from(
+        [
+            "my-bucket.s3.eu-central-1.amazonaws.com",
+            "my-bucket.s3-eu-west-2.amazonaws.com",
+            "my-bucket.sos-ch-dk-2.exo.io",
+            "my-bucket.minio.example.com",
+        ]
+    ),
+    dots=st.sampled_from(["", ".", "..", "..."]),
+)
 def test_a_trailing_dot_is_read_as_the_same_host_or_refused(host, dots):
     plain, dotted = parse(f"s3://{host}/"), parse(f"s3://{host}{dots}/")
     if dots == ".":

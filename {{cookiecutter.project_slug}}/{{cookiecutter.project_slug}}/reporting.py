@@ -31,7 +31,9 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(self, request, tb_frame):
         secrets = configured_secrets()
-        return [(name, _masked(value, secrets)) for name, value in super().get_traceback_frame_variables(request, tb_frame)]
+        return [
+            (name, _masked(value, secrets)) for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
 
 
 class Shown:

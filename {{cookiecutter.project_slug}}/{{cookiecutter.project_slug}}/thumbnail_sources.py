@@ -11,7 +11,6 @@ from easy_thumbnails import source_generators
 
 from .mediastorage.masking import configured_secrets, mask_credentials
 {%- if cookiecutter.private_media %}
-
 from .private_images import refuse_public_thumbnail_of_private_file
 {%- endif %}
 
@@ -19,12 +18,14 @@ logger = logging.getLogger(__name__)
 
 
 def pil_image(source, **options):
-    """easy-thumbnails' own PIL source generator (THUMBNAIL_SOURCE_GENERATORS), logging its failures.
 {%- if cookiecutter.private_media %}
+    """easy-thumbnails' own PIL source generator (THUMBNAIL_SOURCE_GENERATORS), logging its failures.
 
     It runs before any thumbnail is written: a private file's thumbnail bound for a public storage stops here.
-{%- endif %}
     """
+{%- else %}
+    """easy-thumbnails' own PIL source generator (THUMBNAIL_SOURCE_GENERATORS), logging its failures."""
+{%- endif %}
     try:
 {%- if cookiecutter.private_media %}
         refuse_public_thumbnail_of_private_file(source)

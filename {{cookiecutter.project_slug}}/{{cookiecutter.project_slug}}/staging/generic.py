@@ -159,6 +159,6 @@ class StorageTransfers:
 
 
 def _ancestors(name: str) -> list[str]:
-    """"a", "a/b", "a/b/c" for "a/b/c": each folder on the way to a name, and the name."""
+    """Each folder on the way to a name, and the name: "a", "a/b", "a/b/c" for "a/b/c"."""
     parts = name.split("/")
     return ["/".join(parts[: index + 1]) for index in range(len(parts))]

@@ -379,7 +379,9 @@ def explicit_endpoint(variable: str, url: str, expected: str | None = ENDPOINT_F
     netloc = _netloc(parts)
     if netloc is None or parts.query or parts.fragment:
         raise StorageDSNError(
-            variable, "endpoint_url must be a URL like https://minio.example.com:9000, with a valid host name", expected
+            variable,
+            "endpoint_url must be a URL like https://minio.example.com:9000, with a valid host name",
+            expected,
         )
     known = split_host("bucket." + netloc.partition(":")[0])
     if known:
