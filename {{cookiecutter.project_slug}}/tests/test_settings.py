@@ -99,6 +99,10 @@ def test_local_media_at_the_static_url_is_refused_by_check(tmp_path):
     assert result.returncode != 0
     assert "storage.E004" in result.stderr and "clashes with STATIC_URL /static/" in result.stderr
     assert "Traceback" not in result.stderr
+    dsn = f"file://{tmp_path}/?url=%2Fstatic%2F"
+    collected = manage("collectstatic", "--noinput", DEFAULT_STORAGE_DSN=dsn, STATIC_ROOT=str(tmp_path / "static"))
+    assert collected.returncode != 0
+    assert "storage.E004" in collected.stderr and "Traceback" not in collected.stderr
 
 
 def test_production_needs_a_secret_key():

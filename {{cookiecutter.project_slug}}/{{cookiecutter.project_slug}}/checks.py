@@ -56,7 +56,7 @@ def check_media_not_on_local_disk(app_configs, **kwargs):
     ]
 
 
-@checks.register(checks.Tags.compatibility)
+@checks.register(checks.Tags.compatibility, checks.Tags.staticfiles)  # collectstatic runs the staticfiles checks
 def check_local_media_apart_from_static_files(app_configs, **kwargs):
     """collectstatic and runserver refuse media served from the static files' URL or folder (a traceback)."""
     static_url, static_root = settings.STATIC_URL, str(settings.STATIC_ROOT or "")
