@@ -127,6 +127,9 @@ def test_a_secret_key_starting_with_a_dollar_is_read_literally():
         ({"DATABASE_URL": f"postgres://user:{SECRET}@db.example.com:port/site"}, "DATABASE_URL: not a database URL"),
         ({"DEFAULT_STORAGE_BUCKET": PLATFORM_DSN}, "DEFAULT_STORAGE_BUCKET: not a bucket name S3 accepts"),
         ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace("://", "//")}, "DEFAULT_STORAGE_DSN: the value is not a DSN"),
+        ({"DOMAIN": "https://www.example.com"}, "DOMAIN: 'https://www.example.com' is not a host name"),
+        ({"DOMAIN_ALIASES": "example.com,cdn example.com"}, "DOMAIN_ALIASES: 'cdn example.com' is not a host name"),
+        ({"ALLOWED_HOSTS": "example.com:8000"}, "ALLOWED_HOSTS: 'example.com:8000' is not a host name"),
         # What an HTTP header cannot carry, and bytes that are not UTF-8 (kept by Python as surrogates).
         ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace("KEY:", "K%0AEY:")}, "DEFAULT_STORAGE_DSN: the access key"),
         ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace(SECRET, SECRET + "\udcff")}, "DEFAULT_STORAGE_DSN: the value"),

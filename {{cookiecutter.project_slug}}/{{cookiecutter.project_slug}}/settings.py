@@ -26,8 +26,8 @@ if DEBUG:
 else:
     SECRET_KEY = env.str("SECRET_KEY")
 
-DOMAINS = [env.str("DOMAIN", default=""), *env.list("DOMAIN_ALIASES", default=[])]
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[domain for domain in DOMAINS if domain])
+DOMAINS = [*env.hosts("DOMAIN"), *env.hosts("DOMAIN_ALIASES")]
+ALLOWED_HOSTS = env.hosts("ALLOWED_HOSTS", default=DOMAINS)
 CSRF_TRUSTED_ORIGINS = [f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS]
 
 INSTALLED_APPS = [
