@@ -22,6 +22,7 @@ from {{ cookiecutter.project_slug }}.mediastorage.configuration import (
 )
 from {{ cookiecutter.project_slug }}.mediastorage.configuration.dsn import host_name, unknown_parameters
 from {{ cookiecutter.project_slug }}.mediastorage.configuration.environment import DISCRETE_SUFFIXES
+from {{ cookiecutter.project_slug }}.mediastorage.masking import mask_credentials
 
 # A few hundred examples each; no example database written into the project.
 PROPERTIES = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -327,3 +328,16 @@ def test_the_unknown_parameter_check_reads_the_dsn_as_the_parser_does(secret, pa
     assert found == unknown_parameters(dsn.replace(secret, other_secret(secret), 1))
     if not isinstance(parse(dsn), StorageDSNError):
         assert set(found) == {parameter.split("=")[0] for parameter in parameters} - {"acl", "auth"}
+
+
+@PROPERTIES
+@given(key=KEYS, secret=SECRETS, before=st.text(max_size=20), after=st.text(max_size=20))
+def test_masked_text_holds_no_credential_however_it_is_written(key, secret, before, after):
+    """As a service echoes them, as botocore signs with them, percent-encoded, inside other text."""
+    text = (
+        f"{before}{key}{after} Authorization: AWS4-HMAC-SHA256 Credential={key}/20260101/eu/s3/aws4_request, "
+        f"Signature=ab12 https://k:{quote(secret, safe='')}@host/?AWSAccessKeyId={key} {before}{secret}{after}"
+    )
+    masked = mask_credentials(text, [key, secret])
+    assert key not in masked and secret not in masked and quote(secret, safe="") not in masked
+    assert "Authorization: AWS4-HMAC-SHA256 Credential=****, Signature=**** https://****@host/" in masked
