@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import typer
+import typer.exceptions
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException, UndefinedVariableInTemplate
 from cruft._cli import app
 from jinja2 import TemplateError
@@ -38,21 +39,25 @@ def fail(message: str) -> None:
 
 
 def normalised(args: list[str]) -> list[str]:
-    """--extra-context with booleans as booleans (JSON 1/0 too), and no template tags in answers."""
+    """--extra-context (or the file of --extra-context-file, -E) with booleans as booleans (JSON 1/0 too),
+    and no template tags in answers."""
     args = list(args)
     for index, arg in enumerate(args):
-        if arg == "--extra-context" and index + 1 < len(args):
-            position, text = index + 1, args[index + 1]
-        elif arg.startswith("--extra-context="):
-            position, text = index, arg.partition("=")[2]
+        if arg in ("--extra-context", "--extra-context-file", "-E") and index + 1 < len(args):
+            option, position, text = arg, index + 1, args[index + 1]
+        elif arg.startswith(("--extra-context=", "--extra-context-file=")):
+            option, _, text = arg.partition("=")
+            position = index
         else:
             continue
+        if option != "--extra-context":
+            text = context_file_text(text)
         try:
             context = json.loads(text)
         except json.JSONDecodeError as error:
-            fail(f'--extra-context is not JSON ({error.msg}); try \'{{"project_name": "My Site"}}\'')
+            fail(f'{option} is not JSON ({error.msg}); try \'{{"project_name": "My Site"}}\'')
         if not isinstance(context, dict):
-            fail('--extra-context must be a JSON object; try \'{"project_name": "My Site"}\'')
+            fail(f'{option} must be a JSON object; try \'{{"project_name": "My Site"}}\'')
         for name in HOOK.BOOLEAN_ANSWERS:
             if type(context.get(name)) in (int, float) and context[name] in (0, 1):
                 context[name] = bool(context[name])
@@ -64,8 +69,18 @@ def normalised(args: list[str]) -> list[str]:
                     f"try {HOOK.text_suggestion(value, limit)!r} instead."
                 )
         text = json.dumps(context)
-        args[position] = text if position == index + 1 else f"--extra-context={text}"
+        if option == "--extra-context":
+            args[position] = text if position == index + 1 else f"--extra-context={text}"
+        else:  # the checked answers, given as they are read
+            args[index : index + (2 if position == index + 1 else 1)] = [f"--extra-context={text}"]
     return args
+
+
+def context_file_text(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read the answers file {path} ({getattr(error, 'strerror', None) or error}); check the path.")
 
 
 def checked(generate_files):
@@ -138,15 +153,17 @@ def main(args: list[str]) -> None:
         command.main(["create", str(ROOT), *normalised(args)], prog_name="bin/generate", standalone_mode=False)
     except click.exceptions.Abort:
         fail("aborted; nothing was written.")
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except (click.ClickException, typer.exceptions.TyperException) as error:  # typer has a click of its own
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        fail(f"{message.splitlines()[0] if message else type(error).__name__}; see bin/generate --help.")
     except FailedHookException:
         sys.exit(1)  # the hook printed its one line; cookiecutter removed the output
     except OutputDirExistsException as error:
         fail(f"{error}; choose another project_slug or --output-dir.")
     except (TemplateError, UndefinedVariableInTemplate):
         fail("an answer contains a template tag ({ followed by {, % or #); remove it.")
+    except Exception as error:  # the last word of a command line tool: one line, not a traceback
+        fail(f"cannot generate the project: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
 
 
 if __name__ == "__main__":

@@ -223,6 +223,30 @@ def test_bin_generate_refuses_answers_outside_the_choices_in_one_line(
     assert list(output.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--extra-context-file", "missing.json"], "cannot read the answers file missing.json"),
+        (["-E", "list.json"], "-E must be a JSON object"),
+        (["--extra-context-file", "text.json"], "--extra-context-file is not JSON"),
+        (["--extra-context-file", "region.json"], "region 'mars-1' is not offered"),
+        (["--no-such-option"], "No such option: --no-such-option"),
+    ],
+)
+def test_bin_generate_refuses_bad_arguments_in_one_line(template_repo, user_home, tmp_path, arguments, message):
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "text.json").write_text("region: mars")
+    (tmp_path / "region.json").write_text('{"region": "mars-1"}')
+    output = tmp_path / "out"
+    output.mkdir()
+    command = [sys.executable, template_repo / "bin" / "generate_project.py", "--no-input", "--output-dir", output]
+    result = user_run([*command, *arguments], tmp_path, user_home)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("ERROR: "), result.stderr
+    assert message in result.stderr
+    assert list(output.iterdir()) == []
+
+
 generate_spec = importlib.util.spec_from_file_location("generate_project", TEMPLATE / "bin" / "generate_project.py")
 generate_project = importlib.util.module_from_spec(generate_spec)
 generate_spec.loader.exec_module(generate_project)
