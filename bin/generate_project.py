@@ -163,7 +163,8 @@ def main(args: list[str]) -> None:
     except (TemplateError, UndefinedVariableInTemplate):
         fail("an answer contains a template tag ({ followed by {, % or #); remove it.")
     except Exception as error:  # the last word of a command line tool: one line, not a traceback
-        fail(f"cannot generate the project: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        fail(f"cannot generate the project: {type(error).__name__}: {first_line}")
 
 
 if __name__ == "__main__":
