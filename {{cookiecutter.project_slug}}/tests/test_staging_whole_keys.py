@@ -6,7 +6,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from storages.backends.s3 import S3Storage
@@ -77,6 +78,17 @@ def test_names_only_normalisation_tells_apart_are_published_with_a_warning(tmp_p
         assert len(area.published) == 2
     else:
         assert warnings == []
+
+
+def test_a_name_that_looks_like_a_stored_one_is_published_with_a_warning(s3_server, caplog):
+    stored = storages["default"].save(unicodedata.normalize("NFC", "out/café.txt"), ContentFile(b"old"))
+    with caplog.at_level(logging.WARNING), staging_area("out") as area:
+        (area.path / unicodedata.normalize("NFD", "café.txt")).write_bytes(b"new")
+    warnings = [record.getMessage() for record in caplog.records if "Unicode normalisation" in record.getMessage()]
+    assert len(warnings) == 1
+    published = area.published[unicodedata.normalize("NFD", "café.txt")]
+    assert ascii(stored) in warnings[0] and ascii(published) in warnings[0]
+    assert sorted(s3_server.object_names()) == sorted([stored, published])
 
 
 def test_a_folder_where_a_file_goes_is_named_as_such_not_as_another_writer(tmp_path):

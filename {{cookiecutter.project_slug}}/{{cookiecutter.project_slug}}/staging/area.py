@@ -114,13 +114,13 @@ class StagingArea:
         too_long = {name: problem for name, problem in too_long.items() if problem}
         if too_long:
             raise self._error(f"Nothing was published: {len(too_long)} names are too long for {where}:", too_long)
-        self._warn_about_look_alikes(names.values(), where)
         try:
             taken = self._transfers.existing(names.values())
             clashes = self._transfers.clashes(names.values())
         except Exception as error:
             message = f"Nothing was published: could not list the names already in {where}:"
             raise self._error(message, {"(listing)": error}) from None
+        self._warn_about_look_alikes(names.values(), self._transfers.listed, where)
         if clashes:
             message = f"Nothing was published: {len(clashes)} names clash with folders or files in {where}:"
             raise self._error(message, clashes)
@@ -157,12 +157,15 @@ class StagingArea:
         logger.info("Published %d files to %s in %.1f s", len(names), where, time.monotonic() - started)
 
     @staticmethod
-    def _warn_about_look_alikes(names: Iterable[str], where: str) -> None:
-        """Names that differ only in Unicode normalisation become keys that look the same: say so."""
-        for group in look_alikes(names):
+    def _warn_about_look_alikes(names: Iterable[str], stored: Iterable[str], where: str) -> None:
+        """Names that differ only in Unicode normalisation (among themselves, or from a stored name in the
+        same folder) become keys that look the same: say so."""
+        names = set(names)
+        for group in look_alikes(names | set(stored)):
+            if names.isdisjoint(group):
+                continue  # only stored names: not this publish's doing
             logger.warning(
-                "Publishing %d names to %s that differ only in Unicode normalisation and look the same: %s",
-                len(group),
+                "In %s, these names differ only in Unicode normalisation and look the same: %s",
                 where,
                 ", ".join(ascii(name) for name in group),
             )

@@ -19,6 +19,7 @@ class StorageTransfers:
 
     def __init__(self, storage: Storage, workers: int | None, backup_folder: Path):
         self.storage = storage
+        self.listed: set[str] = set()  # every name in the folders existing() listed
         self.workers = workers or DEFAULT_WORKERS
         self.backup_folder = backup_folder
 
@@ -36,6 +37,7 @@ class StorageTransfers:
         listed, failures = concurrently(self._files_in, wanted, self.workers)
         if failures:
             raise next(iter(failures.values()))
+        self.listed = set().union(*listed.values())
         return {name: "" for folder, there in wanted.items() for name in sorted(there) if name in listed[folder]}
 
     def key(self, name: str) -> str:

@@ -50,7 +50,10 @@ class Transfers(Protocol):
         ...
 
     def existing(self, names: Iterable[str]) -> dict[str, str]:
-        """Which of these names are taken, with their ETags ("" where the storage has none)."""
+        """Which of these names are taken, with their ETags ("" where the storage has none).
+
+        Sets ``listed``: every name in the folders it listed (to tell names that look the same).
+        """
         ...
 
     def clashes(self, names: Iterable[str]) -> dict[str, str]:
