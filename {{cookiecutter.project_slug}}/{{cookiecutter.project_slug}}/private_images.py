@@ -77,6 +77,10 @@ def thumbnail_storage_for(source_storage, thumbnail_storage):
 def keep_private_thumbnails_private() -> None:
     """Make Thumbnailer.thumbnail_storage follow the source storage (see the module's docstring).
 
+    Hand-written, and kept beside easy-thumbnails' own hooks: for get_thumbnailer(storage, name) and a
+    plain ImageField, easy-thumbnails has no argument, setting or hook that picks the thumbnail storage
+    from the source's; without this those documented ways would only be refused.
+
     A property, read when a thumbnail is named, saved or looked up: by then a field file has set
     its source storage (ThumbnailerFieldFile sets it after Thumbnailer.__init__ has run).
     """
