@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import typer
+import typer.exceptions
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException, UndefinedVariableInTemplate
 from cruft._cli import app
 from jinja2 import TemplateError
@@ -38,21 +39,25 @@ def fail(message: str) -> None:
 
 
 def normalised(args: list[str]) -> list[str]:
-    """--extra-context with booleans as booleans (JSON 1/0 too), and no template tags in answers."""
+    """--extra-context (or the file of --extra-context-file, -E) with booleans as booleans (JSON 1/0 too),
+    and no template tags in answers."""
     args = list(args)
     for index, arg in enumerate(args):
-        if arg == "--extra-context" and index + 1 < len(args):
-            position, text = index + 1, args[index + 1]
-        elif arg.startswith("--extra-context="):
-            position, text = index, arg.partition("=")[2]
+        if arg in ("--extra-context", "--extra-context-file", "-E") and index + 1 < len(args):
+            option, position, text = arg, index + 1, args[index + 1]
+        elif arg.startswith(("--extra-context=", "--extra-context-file=")):
+            option, _, text = arg.partition("=")
+            position = index
         else:
             continue
+        if option != "--extra-context":
+            text = context_file_text(text)
         try:
             context = json.loads(text)
         except json.JSONDecodeError as error:
-            fail(f'--extra-context is not JSON ({error.msg}); try \'{{"project_name": "My Site"}}\'')
+            fail(f'{option} is not JSON ({error.msg}); try \'{{"project_name": "My Site"}}\'')
         if not isinstance(context, dict):
-            fail('--extra-context must be a JSON object; try \'{"project_name": "My Site"}\'')
+            fail(f'{option} must be a JSON object; try \'{{"project_name": "My Site"}}\'')
         for name in HOOK.BOOLEAN_ANSWERS:
             if type(context.get(name)) in (int, float) and context[name] in (0, 1):
                 context[name] = bool(context[name])
@@ -64,8 +69,18 @@ def normalised(args: list[str]) -> list[str]:
                     f"try {HOOK.text_suggestion(value, limit)!r} instead."
                 )
         text = json.dumps(context)
-        args[position] = text if position == index + 1 else f"--extra-context={text}"
+        if option == "--extra-context":
+            args[position] = text if position == index + 1 else f"--extra-context={text}"
+        else:  # the checked answers, given as they are read
+            args[index : index + (2 if position == index + 1 else 1)] = [f"--extra-context={text}"]
     return args
+
+
+def context_file_text(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read the answers file {path} ({getattr(error, 'strerror', None) or error}); check the path.")
 
 
 def checked(generate_files):
@@ -80,23 +95,76 @@ def checked(generate_files):
     return generate_checked_files
 
 
+def choices() -> dict[str, list]:
+    """The template's questions with a fixed set of answers: choice lists and booleans."""
+    questions = json.loads((ROOT / "cookiecutter.json").read_text())
+    return {
+        name: value if isinstance(value, list) else [True, False]
+        for name, value in questions.items()
+        if not name.startswith("_") and isinstance(value, list | bool)
+    }
+
+
+def answer_problem(answers: dict) -> str | None:
+    """The one line refusing an answer outside its question's choices, or None."""
+    for name, allowed in choices().items():
+        if name not in answers:
+            continue
+        value = answers[name]
+        if isinstance(allowed[0], bool):
+            if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS):
+                continue
+            return f"{name} must be true or false, not {str(value)[:20]!r}; try true or false."
+        if not isinstance(value, str) or value not in allowed:  # a list would be read as a multiple choice
+            return f"{name} {str(value)[:40]!r} is not offered; try one of {', '.join(map(str, allowed))}."
+    return None
+
+
+# What cookiecutter turns into a boolean (its YesNoPrompt), besides JSON's true and false.
+BOOLEAN_WORDS = {"1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"}
+
+
+def checked_context(generate_context):
+    """cookiecutter's generate_context, whose refusal of an answer (a ValueError) becomes one line.
+
+    Answers reach it from --extra-context, --extra-context-file and the user's config file alike.
+    """
+
+    def generate_checked_context(*args, **kwargs):
+        for answers in (kwargs.get("default_context"), kwargs.get("extra_context")):
+            problem = answer_problem(answers or {})
+            if problem:
+                fail(problem)
+        try:
+            return generate_context(*args, **kwargs)
+        except (ValueError, TypeError) as error:  # anything this file's check does not foresee
+            fail(str(error).splitlines()[0] + "; see cookiecutter.json for the answers each question takes.")
+
+    return generate_checked_context
+
+
 def main(args: list[str]) -> None:
     create = importlib.import_module("cruft._commands.create")  # the module; the package exports a function
     create.generate_files = checked(create.generate_files)
+    context_module = importlib.import_module("cruft._commands.utils.cookiecutter")
+    context_module.generate_context = checked_context(context_module.generate_context)
     command = typer.main.get_command(app)
     try:
         command.main(["create", str(ROOT), *normalised(args)], prog_name="bin/generate", standalone_mode=False)
     except click.exceptions.Abort:
         fail("aborted; nothing was written.")
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except (click.ClickException, typer.exceptions.TyperException) as error:  # typer has a click of its own
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        fail(f"{message.splitlines()[0] if message else type(error).__name__}; see bin/generate --help.")
     except FailedHookException:
         sys.exit(1)  # the hook printed its one line; cookiecutter removed the output
     except OutputDirExistsException as error:
         fail(f"{error}; choose another project_slug or --output-dir.")
     except (TemplateError, UndefinedVariableInTemplate):
         fail("an answer contains a template tag ({ followed by {, % or #); remove it.")
+    except Exception as error:  # the last word of a command line tool: one line, not a traceback
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        fail(f"cannot generate the project: {type(error).__name__}: {first_line}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,13 @@ PROJECT_NAMES = {
     "admin", "auth", "contenttypes", "gallery", "messages", "sessions", "whitenoise_runserver_nostatic",
 }  # fmt: skip
 
+# What pip and the interpreter load by name, from the project's root too: `python -m pip` (a generated
+# test runs it), `python -m pytest`; sitecustomize/usercustomize are imported at every start-up.
+INSTALLER_MODULES = {
+    "pip", "setuptools", "pkg_resources", "_distutils_hack", "wheel", "distutils", "ensurepip", "venv",
+    "sitecustomize", "usercustomize",
+}  # fmt: skip
+
 MAX_SLUG = 40
 TEXT_ANSWERS = {"project_name": 100, "description": 300, "author_name": 100, "author_email": 254}
 BOOLEAN_ANSWERS = ("use_filer", "private_media")
@@ -51,8 +58,13 @@ def slug_problem(slug: str) -> str | None:
         return f"is longer than {MAX_SLUG} characters"
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return "is a Python keyword"
+    if slug.startswith("__"):
+        # __main__ breaks manage.py, __init__ and the like are the interpreter's own names.
+        return "starts with two underscores, which the interpreter reserves (__main__, __init__, ...)"
     if slug in sys.stdlib_module_names or slug in REQUIREMENT_MODULES:
         return "would shadow a module the project imports"
+    if slug in INSTALLER_MODULES:
+        return "would shadow a tool run in the project's root (python -m pip, pytest, ...)"
     if slug in PROJECT_NAMES:
         return "is a name the project already uses (a folder, module or app label)"
     return None

@@ -40,7 +40,8 @@ USED_BY_NAME = {
     # Attributes the libraries read on objects the project sets them on: s3transfer (a subscriber's
     # on_done, TransferConfig's max_concurrency, use_threads and preferred_transfer_client),
     # django-storages (S3File's _closed), Pillow (ImageFile.LOAD_TRUNCATED_IMAGES), easy-thumbnails
-    # (a ThumbnailFile's _dimensions_cache, a Thumbnailer's alias_target), django-filer (a file's
+    # (a ThumbnailFile's _dimensions_cache, a Thumbnailer's alias_target, a file-like source's
+    # easy_thumbnails_thumbnailer, which get_thumbnailer() takes), django-filer (a file's
     # is_public), moto (mock_s3, for django-storages' own tests).
     "on_done",
     "max_concurrency",
@@ -50,6 +51,7 @@ USED_BY_NAME = {
     "LOAD_TRUNCATED_IMAGES",
     "_dimensions_cache",
     "alias_target",
+    "easy_thumbnails_thumbnailer",
     "is_public",
     "mock_s3",
     # The arguments of __exit__(self, *exc): the protocol passes them, used or not.

@@ -60,6 +60,12 @@ DEFAULTS = {
         ("bin", "is a name the project already uses", "bin_project"),
         ("test", "is a name the project already uses", "test_project"),
         ("a" * 41, "is longer than 40 characters", "a" * 40),
+        # Names that break the interpreter or the tools run in the project's root.
+        ("__main__", "starts with two underscores", "main"),
+        ("__init__", "starts with two underscores", "init"),
+        ("pip", "would shadow a tool run in the project's root", "pip_project"),
+        ("setuptools", "would shadow a tool run in the project's root", "setuptools_project"),
+        ("sitecustomize", "would shadow a tool run in the project's root", "sitecustomize_project"),
         ("a'+__import__('os').system('true')+'", "must be lowercase letters", "a_import_os_system_true"),
     ],
 )
@@ -131,6 +137,7 @@ def test_answers_are_refused_in_one_line_or_safe_to_render(name, description, au
         assert not any(tag in text for tag in ("{" + "{", "{" + "%", "{" + "#"))
     assert slug.isidentifier() and not keyword.iskeyword(slug) and len(slug) <= 40
     assert slug not in sys.stdlib_module_names and slug not in hook.REQUIREMENT_MODULES
+    assert not slug.startswith("__") and slug not in hook.INSTALLER_MODULES
 
 
 @PROPERTIES
@@ -192,6 +199,85 @@ def test_bin_generate_refuses_in_one_line_before_writing_anything(
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("ERROR: "), result.stderr
     assert message in result.stderr
     assert list(output.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"region": "mars-1"}, "region 'mars-1' is not offered; try one of eu-central-1,"),
+        ({"region": ["us-east-1"]}, "region \"['us-east-1']\" is not offered"),
+        ({"use_filer": "maybe"}, "use_filer must be true or false, not 'maybe'"),
+        ({"private_media": None}, "private_media must be true or false"),
+    ],
+)
+def test_bin_generate_refuses_answers_outside_the_choices_in_one_line(
+    template_repo, user_home, tmp_path, answers, message
+):
+    output = tmp_path / "out"
+    output.mkdir()
+    arguments = ["--no-input", "--output-dir", output, "--extra-context", json.dumps(answers)]
+    result = user_run([sys.executable, template_repo / "bin" / "generate_project.py", *arguments], tmp_path, user_home)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("ERROR: "), result.stderr
+    assert message in result.stderr
+    assert list(output.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--extra-context-file", "missing.json"], "cannot read the answers file missing.json"),
+        (["-E", "list.json"], "-E must be a JSON object"),
+        (["--extra-context-file", "text.json"], "--extra-context-file is not JSON"),
+        (["--extra-context-file", "region.json"], "region 'mars-1' is not offered"),
+        (["--no-such-option"], "No such option: --no-such-option"),
+    ],
+)
+def test_bin_generate_refuses_bad_arguments_in_one_line(template_repo, user_home, tmp_path, arguments, message):
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "text.json").write_text("region: mars")
+    (tmp_path / "region.json").write_text('{"region": "mars-1"}')
+    output = tmp_path / "out"
+    output.mkdir()
+    command = [sys.executable, template_repo / "bin" / "generate_project.py", "--no-input", "--output-dir", output]
+    result = user_run([*command, *arguments], tmp_path, user_home)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("ERROR: "), result.stderr
+    assert message in result.stderr
+    assert list(output.iterdir()) == []
+
+
+generate_spec = importlib.util.spec_from_file_location("generate_project", TEMPLATE / "bin" / "generate_project.py")
+generate_project = importlib.util.module_from_spec(generate_spec)
+generate_spec.loader.exec_module(generate_project)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=4), inner, max_size=2),
+    max_leaves=4,
+)
+
+
+@settings(PROPERTIES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    answers=st.dictionaries(
+        st.sampled_from(["region", "use_filer", "private_media"]),
+        JSON_VALUES | st.sampled_from(["eu-central-1", "other", "ch-dk-2", "yes", "off", "TRUE"]),
+    )
+)
+def test_bin_generate_reads_every_choice_answer_or_refuses_it_in_one_line(capsys, answers):
+    """cookiecutter's own check of choice and boolean answers, seen through bin/generate's wrapper."""
+    from cookiecutter.generate import generate_context
+
+    generate = generate_project.checked_context(generate_context)
+    try:
+        context = generate(context_file=str(TEMPLATE / "cookiecutter.json"), extra_context=answers)["cookiecutter"]
+    except SystemExit:
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and error.startswith("ERROR: ") and "try " in error, error
+        return
+    for name in ("use_filer", "private_media"):
+        assert isinstance(context[name], bool)
+    assert context["region"][0] in json.loads((TEMPLATE / "cookiecutter.json").read_text())["region"]
 
 
 def test_bin_generate_takes_json_numbers_as_booleans(template_repo, user_home, tmp_path):

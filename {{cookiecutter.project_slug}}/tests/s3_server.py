@@ -139,12 +139,14 @@ class FaultyS3Server(S3Server):
         status: int = 500,
         code: str = "InternalError",
         message: str = "Injected by the test server.",
+        method: str = "PUT",
     ) -> None:
-        """Answer PUTs whose path ("/bucket/key") matches the regex with an S3 error (the first `times` per path).
+        """Answer requests (PUTs unless told) whose path ("/bucket/key") matches the regex with an S3 error
+        (the first `times` per path).
 
         Some S3-compatible services echo the access key in their error messages: `message` can do that too.
         """
-        rule = {"method": "PUT", "path": path, "times": times, "status": status, "code": code, "message": message}
+        rule = {"method": method, "path": path, "times": times, "status": status, "code": code, "message": message}
         self._control("fail", rule)
 
     def slow_down(self, path: str, seconds: float, method: str = "PUT") -> None:

@@ -110,3 +110,25 @@ def test_storage_outage_neither_stops_the_site_nor_leaks_secrets(tmp_path):
     assert f"127.0.0.1:{port}" in site.output
     assert SECRET not in site.output + response.text
     assert "Traceback" not in site.output
+
+
+def test_storage_outage_with_debug_on_shows_no_credential(tmp_path):
+    """The DEBUG page shows each frame's variables: botocore's signed request headers among them."""
+    port = free_port()  # nothing listens there
+    key = "AKIAOUTAGEKEYSHOWN"
+    environ = production_environ(
+        tmp_path,
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DEFAULT_STORAGE_DSN=f"s3://{key}:{SECRET}@media/?endpoint_url=http%3A%2F%2F127.0.0.1%3A{port}",
+    )
+    manage("collectstatic", "--noinput", check=True, **environ)
+    prepare_database(environ)
+
+    with DjangoServer.gunicorn(environ, tmp_path) as site:
+        response = upload_over_http(AdminSession(site.url), "harbour.jpg", JPEG)
+
+    assert response.status_code == 500
+    assert "EndpointConnectionError" in response.text and "Credential=****" in response.text
+    assert key not in response.text + site.output
+    assert SECRET not in response.text + site.output

@@ -10,9 +10,10 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.template import Context, Template
-from easy_thumbnails.files import get_thumbnailer
+from easy_thumbnails.fields import ThumbnailerImageField
+from easy_thumbnails.files import Thumbnailer, ThumbnailerFieldFile, get_thumbnailer
 
-from {{ cookiecutter.project_slug }}.private_images import PrivateImageField
+from {{ cookiecutter.project_slug }}.private_images import PrivateImageField, PrivateThumbnailError
 
 from .http_client import fetch
 from .images import JPEG
@@ -40,6 +41,17 @@ def thumbnail_by_plain_field(name):
     )
 
 
+def thumbnail_by_opened_file(name):
+    with storages["private"].open(name) as opened:
+        return get_thumbnailer(opened, relative_name=name).get_thumbnail({"size": (80, 80)})
+
+
+def thumbnail_by_thumbnailer_field_file(name):
+    field = models.ImageField(storage=storages["private"])
+    field.set_attributes_from_name("image")
+    return ThumbnailerFieldFile(Owner(), field, name).get_thumbnail({"size": (80, 80)})
+
+
 def thumbnail_by_private_field(name):
     return field_file(PrivateImageField(), name).get_thumbnail({"size": (80, 80)})
 
@@ -60,7 +72,14 @@ def thumbnail_by_template_tag(name):
 
 @pytest.mark.parametrize(
     "make_thumbnail",
-    [thumbnail_by_storage, thumbnail_by_plain_field, thumbnail_by_private_field, thumbnail_by_template_tag],
+    [
+        thumbnail_by_storage,
+        thumbnail_by_plain_field,
+        thumbnail_by_private_field,
+        thumbnail_by_template_tag,
+        thumbnail_by_opened_file,
+        thumbnail_by_thumbnailer_field_file,
+    ],
 )
 def test_a_private_images_thumbnail_is_private(s3_server, make_thumbnail):
     name = storages["private"].save("scans/passport.jpg", ContentFile(JPEG))
@@ -75,6 +94,25 @@ def test_a_private_images_thumbnail_is_private(s3_server, make_thumbnail):
     assert "Signature=" in url
     assert fetch(url).status == 200
     assert fetch(url.split("?")[0]).status == 403  # anonymous: refused
+
+
+def refused_by_explicit_thumbnailer(name):
+    thumbnailer = Thumbnailer(name=name, source_storage=storages["private"], thumbnail_storage=storages["default"])
+    return thumbnailer.get_thumbnail({"size": (80, 80)})
+
+
+def refused_by_field_with_public_thumbnails(name):
+    field = ThumbnailerImageField(storage=storages["private"], thumbnail_storage=storages["default"])
+    return field_file(field, name).get_thumbnail({"size": (80, 80)})
+
+
+@pytest.mark.parametrize("make_thumbnail", [refused_by_explicit_thumbnailer, refused_by_field_with_public_thumbnails])
+def test_a_public_thumbnail_of_a_private_image_is_refused_before_it_is_written(s3_server, make_thumbnail):
+    name = storages["private"].save("scans/passport.jpg", ContentFile(JPEG))
+    with pytest.raises(PrivateThumbnailError, match="Refusing to write a thumbnail of the private file"):
+        make_thumbnail(name)
+    assert s3_server.object_names(s3_server.MEDIA_BUCKET) == []
+    assert s3_server.object_names(s3_server.PRIVATE_BUCKET) == [name]
 
 
 def test_public_thumbnails_stay_public(s3_server):

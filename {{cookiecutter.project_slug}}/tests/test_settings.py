@@ -85,6 +85,26 @@ def test_unknown_dsn_parameter_is_a_check_warning_not_a_start_up_error():
     assert "storage.W004" in strict.stderr
 
 
+def test_a_secret_with_a_raw_question_mark_is_no_parameter():
+    """The unknown-parameter check reads the DSN as the parser does: KEY:SECRET@ ends at the last '@'."""
+    dsn = PLATFORM_DSN.replace(f":{SECRET}@", f":{SECRET[:6]}?{SECRET[6:]}=x&y@")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DEFAULT_STORAGE_DSN": dsn})
+    assert result.returncode == 0, result.stderr
+    assert "storage.W004" not in result.stderr
+    assert SECRET[6:] not in result.stderr + result.stdout
+
+
+def test_local_media_at_the_static_url_is_refused_by_check(tmp_path):
+    result = manage("check", DEFAULT_STORAGE_DSN=f"file://{tmp_path}/?url=%2Fstatic%2F")
+    assert result.returncode != 0
+    assert "storage.E004" in result.stderr and "clashes with STATIC_URL /static/" in result.stderr
+    assert "Traceback" not in result.stderr
+    dsn = f"file://{tmp_path}/?url=%2Fstatic%2F"
+    collected = manage("collectstatic", "--noinput", DEFAULT_STORAGE_DSN=dsn, STATIC_ROOT=str(tmp_path / "static"))
+    assert collected.returncode != 0
+    assert "storage.E004" in collected.stderr and "Traceback" not in collected.stderr
+
+
 def test_production_needs_a_secret_key():
     result = manage("check", STAGE="live")
     assert result.returncode != 0
@@ -107,6 +127,29 @@ def test_a_secret_key_starting_with_a_dollar_is_read_literally():
         ({"DATABASE_URL": f"postgres://user:{SECRET}@db.example.com:port/site"}, "DATABASE_URL: not a database URL"),
         ({"DEFAULT_STORAGE_BUCKET": PLATFORM_DSN}, "DEFAULT_STORAGE_BUCKET: not a bucket name S3 accepts"),
         ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace("://", "//")}, "DEFAULT_STORAGE_DSN: the value is not a DSN"),
+        ({"DOMAIN": "https://www.example.com"}, "DOMAIN: 'https://www.example.com' is not a host name"),
+        ({"DOMAIN_ALIASES": "example.com,cdn example.com"}, "DOMAIN_ALIASES: 'cdn example.com' is not a host name"),
+        ({"ALLOWED_HOSTS": "example.com:8000"}, "ALLOWED_HOSTS: 'example.com:8000' is not a host name"),
+        # What an HTTP header cannot carry, and bytes that are not UTF-8 (kept by Python as surrogates).
+        ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace("KEY:", "K%0AEY:")}, "DEFAULT_STORAGE_DSN: the access key"),
+        ({"DEFAULT_STORAGE_DSN": PLATFORM_DSN.replace(SECRET, SECRET + "\udcff")}, "DEFAULT_STORAGE_DSN: the value"),
+        (
+            {
+                "DEFAULT_STORAGE_BUCKET": "site-media",
+                "DEFAULT_STORAGE_REGION": "eu-central-1",
+                "DEFAULT_STORAGE_ACCESS_KEY_ID": "KÉY",
+                "DEFAULT_STORAGE_SECRET_ACCESS_KEY": SECRET,
+            },
+            "DEFAULT_STORAGE_ACCESS_KEY_ID: the access key contains a space or a character beyond ASCII",
+        ),
+        (
+            {
+                "DEFAULT_STORAGE_BUCKET": "site-media",
+                "DEFAULT_STORAGE_REGION": "eu-central-1",
+                "DEFAULT_STORAGE_CUSTOM_DOMAIN": "javascript:alert(1)",
+            },
+            "DEFAULT_STORAGE_CUSTOM_DOMAIN: domain takes a host name",
+        ),
     ],
 )
 def test_a_bad_variable_stops_start_up_with_one_line_naming_it(environ, message):
@@ -139,6 +182,33 @@ except RuntimeError:
     assert SECRET not in result.stdout
 
 
+def test_error_reports_mask_the_storage_credentials_in_frames_and_messages():
+    """botocore's signed request headers in a frame's variables, and a service echoing the key."""
+    code = """
+import sys
+from django.conf import settings
+from django.test import RequestFactory
+from django.views.debug import get_exception_reporter_class
+options = settings.STORAGES["default"]["OPTIONS"]
+key, secret = options["access_key"], options["secret_key"]
+def send(headers):
+    raise RuntimeError(f"The access key {key} you provided does not exist")
+request = RequestFactory().get("/")
+try:
+    send({"Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20260101/eu/s3/aws4_request, Signature=abc",
+          "x-echo": secret})
+except RuntimeError:
+    reporter = get_exception_reporter_class(request)(request, *sys.exc_info())
+    print(reporter.get_traceback_html(), reporter.get_traceback_text())
+"""
+    dsn = PLATFORM_DSN.replace("KEY:", "AKIAKEYONLYHERE:")
+    result = manage("shell", "--no-imports", "-c", code, DEFAULT_STORAGE_DSN=dsn, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert "you provided does not exist" in result.stdout and "Credential=****" in result.stdout
+    assert "AKIAKEYONLYHERE" not in result.stdout
+    assert SECRET not in result.stdout
+
+
 {%- if cookiecutter.use_filer %}
 
 
@@ -152,6 +222,12 @@ def test_check_warns_when_filer_private_files_share_a_policy_governed_bucket_wit
     assert warned.returncode == 0
     assert warned.stderr.count("storage.W010") == 1
     assert "filer_private/ public too" in warned.stderr
+{%- if cookiecutter.private_media %}
+    assert "Point PRIVATE_STORAGE_DSN at a bucket of its own" in warned.stderr
+    assert "regenerate" not in warned.stderr
+{%- else %}
+    assert "regenerate with private_media" in warned.stderr
+{%- endif %}
     assert "storage.W010" not in manage("check", DEFAULT_STORAGE_DSN=PLATFORM_DSN).stderr
 {%- endif %}
 
@@ -169,9 +245,11 @@ def test_deploy_check_warns_when_media_stays_on_local_disk():
 {%- if cookiecutter.region != "other" %}
 
 
-def test_check_warns_when_media_leaves_the_project_region():
+@pytest.mark.parametrize("fully_qualified", ["", "."])  # a trailing dot ends a fully qualified host name
+def test_check_warns_when_media_leaves_the_project_region(fully_qualified):
     other_region = "{{ 'eu-central-1' if cookiecutter.region != 'eu-central-1' else 'us-east-1' }}"
-    result = manage("check", DEFAULT_STORAGE_DSN=f"s3://KEY:{SECRET}@bucket.s3.{other_region}.amazonaws.com/")
+    host = f"bucket.s3.{other_region}.amazonaws.com{fully_qualified}"
+    result = manage("check", DEFAULT_STORAGE_DSN=f"s3://KEY:{SECRET}@{host}/")
     assert result.returncode == 0
     assert "storage.W001" in result.stderr
     assert f"region {other_region}, but this project was generated for {{ cookiecutter.region }}" in result.stderr

@@ -114,6 +114,47 @@ def test_storage_check_explains_each_failure(strict_server, tmp_path, case, mess
     assert strict_server.object_names("media") == []  # nothing written
 
 
+@pytest.mark.parametrize("method", ["HEAD", "GET", "PUT", "DELETE"])
+def test_storage_check_masks_credentials_the_service_echoes(faulty, method):
+    """Some services name the key (or worse) in their error messages: the verdict never shows them."""
+    from {{ cookiecutter.project_slug }}.mediastorage.operations.probe import probe
+
+    from .staging_helpers import ACCESS_KEY, SECRET, storage_on
+
+    echoed = f"Request by {ACCESS_KEY} signed with {SECRET} refused"
+    faulty.fail("/", method=method, status=400, code="InvalidRequest", message=echoed)
+    verdict = probe(storage_on(faulty), "DEFAULT_STORAGE_DSN")
+    assert not verdict.ok
+    assert "\n" not in verdict.message
+    assert ACCESS_KEY not in verdict.message and SECRET not in verdict.message
+    if method != "HEAD":  # a HEAD answer has no body: nothing was echoed
+        assert "Request by **** signed with **** refused" in verdict.message
+
+
+def test_the_503_log_line_masks_credentials_the_service_echoes(faulty, settings, caplog):
+    from botocore.exceptions import ClientError
+    from django.core.files.base import ContentFile
+    from django.test import RequestFactory
+
+    from {{ cookiecutter.project_slug }}.mediastorage.configuration import parse_storage_dsn
+    from {{ cookiecutter.project_slug }}.middleware import StorageErrorMiddleware
+
+    from .staging_helpers import ACCESS_KEY, SECRET, storage_on
+
+    dsn = f"s3://{ACCESS_KEY}:{SECRET}@{faulty.MEDIA_BUCKET}/?endpoint_url={faulty.url}"
+    settings.STORAGES = {**settings.STORAGES, "default": parse_storage_dsn(dsn).storages_entry()}
+    settings.DEBUG = False
+    faulty.fail("/", status=400, code="InvalidRequest", message=f"Request by {ACCESS_KEY} with {SECRET} refused")
+    with pytest.raises(ClientError) as caught:
+        storage_on(faulty).save("photo.jpg", ContentFile(b"x"))
+    request = RequestFactory().post("/upload/")
+    response = StorageErrorMiddleware(lambda request: None).process_exception(request, caught.value)
+    assert response.status_code == 503
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Media storage failed during POST /upload/" in logged and "Request by **** with **** refused" in logged
+    assert ACCESS_KEY not in logged and SECRET not in logged
+
+
 def test_storage_check_on_local_files_leaves_nothing(tmp_path):
     result = manage(
         "storage_check",

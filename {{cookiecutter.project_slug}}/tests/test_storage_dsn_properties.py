@@ -6,7 +6,7 @@ as the platform writes it, or pasted as it is), a host of each kind, a prefix an
 
 import re
 import string
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -20,7 +20,9 @@ from {{ cookiecutter.project_slug }}.mediastorage.configuration import (
     parse_storage_dsn,
     storage_from_environ,
 )
+from {{ cookiecutter.project_slug }}.mediastorage.configuration.dsn import host_name, unknown_parameters
 from {{ cookiecutter.project_slug }}.mediastorage.configuration.environment import DISCRETE_SUFFIXES
+from {{ cookiecutter.project_slug }}.mediastorage.masking import mask_credentials
 
 # A few hundred examples each; no example database written into the project.
 PROPERTIES = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,3 +208,136 @@ def test_the_issue_example_keeps_key_bucket_and_secret_apart(dsn):
     config = parse(dsn)
     assert (config.bucket_name, config.location) == ("my-bucket", "media")
     assert "wJalrXUtnFEMI" not in config.media_url
+
+
+# Hostile input, by class: what an HTTP header cannot carry, bytes that are not UTF-8 (Python keeps them
+# as surrogates), and every character URLs treat specially.
+HOSTILE_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(
+    ["\n", "\r", "\t", "\x00", "\x7f", "\x85", " ", "\udcff", "\udc80", "é", "?", "&", "=", "#", "%", "/"]
+)
+HOSTILE = st.text(HOSTILE_ALPHABET, min_size=1, max_size=24)
+HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
+def presigned(config: S3Config) -> str:
+    """A signed URL, made offline: botocore signs with the key and the secret as they are."""
+    storage = S3Storage(**config.storages_entry()["OPTIONS"])
+    return storage.connection.meta.client.generate_presigned_url(
+        "get_object", Params={"Bucket": config.bucket_name, "Key": "a b.jpg"}
+    )
+
+
+@settings(max_examples=60, deadline=None, database=None)  # each signs with a boto3 client: slow
+@given(key=KEYS | HOSTILE, secret=SECRETS | HOSTILE, encoded=st.booleans())
+def test_a_key_or_secret_is_refused_or_signs_requests(key, secret, encoded):
+    """Whatever the credentials hold: refused in one line without them, or usable to sign a request."""
+
+    def dsn(secret: str) -> str:
+        written_key, written_secret = (quote(key, safe=""), quote(secret, safe="")) if encoded else (key, secret)
+        return f"s3://{written_key}:{written_secret}@my-bucket.s3.eu-central-1.amazonaws.com/"
+
+    assume(not PERCENT_ESCAPE.search(key + secret + other_secret(secret)) or encoded)
+    result = parse(dsn(secret))
+    if isinstance(result, StorageDSNError):
+        assert shown(result) == shown(parse(dsn(other_secret(secret))))  # nothing of the secret shown
+        assert key not in str(result) or len(key) < 4 or key in "DEFAULT_STORAGE_DSN: " + S3_FORM_TEXT
+        return
+    if result.access_key is None:
+        return  # an empty key or secret: boto3's own credential chain
+    assert HEADER_SAFE.fullmatch(result.access_key)
+    assert "X-Amz-Credential=" in presigned(result)  # no exception: the key and secret can be sent
+
+
+S3_FORM_TEXT = "s3://KEY:SECRET@BUCKET.ENDPOINT_HOST/PREFIX?auth=s3v4&domain=cdn.example.com"
+
+
+@PROPERTIES
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "CUSTOM_DOMAIN", "ENDPOINT_URL", "REGION"]), HOSTILE
+    ),
+)
+def test_hostile_discrete_variables_are_refused_in_one_line_naming_the_variable(values):
+    result = from_discrete({"BUCKET": "my-bucket", "REGION": "eu-central-1", **values})
+    if isinstance(result, StorageDSNError):
+        secret = values.get("SECRET_ACCESS_KEY", "").strip()
+        assert len(secret) < 4 or secret not in str(result)
+        return
+    if result.access_key:
+        assert HEADER_SAFE.fullmatch(result.access_key)
+        assert result.secret_key.encode("utf-8") and not re.search(r"[\x00-\x1f\x7f-\x9f]", result.secret_key)
+    assert isinstance(result.media_url, str)
+
+
+# Values that end up in a URL or a host: domain, url, endpoint_url, and the bucket's host itself.
+URL_TEXT = st.text(
+    st.sampled_from("abc.-_:/%@?#[] é\x00\n") | st.characters(codec="utf-8", exclude_categories=("Cs",))
+)
+HOST_LIKE = st.builds(
+    lambda scheme, host, tail: f"{scheme}{host}{tail}",
+    st.sampled_from(["", "https://", "http://", "javascript:", "//", "ftp://"]),
+    st.sampled_from(["cdn.example.com", "cdn.example.com.", "cdn%20example.com", "cdn example.com", "[::1]", "x..y"])
+    | URL_TEXT,
+    st.sampled_from(["", "/", "/media/", ":8080", ":99999", "?x=1", "#top", "/a b/"]),
+)
+
+
+@PROPERTIES
+@given(name=st.sampled_from(["domain", "url", "endpoint_url"]), value=HOST_LIKE | URL_TEXT)
+def test_a_value_that_ends_up_in_a_url_is_refused_or_makes_valid_urls(name, value):
+    dsn = f"s3://KEY:{quote('Sup3rS3cretValue', safe='')}@my-bucket.s3.eu-central-1.amazonaws.com/media?"
+    result = parse(dsn + f"{name}={quote(value, safe='')}")
+    if isinstance(result, StorageDSNError):
+        return  # one clean line: checked by parse()
+    storage = S3Storage(**result.storages_entry()["OPTIONS"])
+    url = storage.url("photos/a b.jpg")  # no ValueError, no InvalidURL
+    parts = urlsplit(url)
+    assert HEADER_SAFE.fullmatch(url), url  # nothing a request line cannot carry
+    host = parts.netloc.rsplit(":", 1)[0] if parts.port is not None else parts.netloc
+    assert parts.scheme in ("http", "https") and host_name(host) == host  # a host name, without a trailing dot
+
+
+@PROPERTIES
+@given(
+    host=st.sampled_from(
+        [
+            "my-bucket.s3.eu-central-1.amazonaws.com",
+            "my-bucket.s3-eu-west-2.amazonaws.com",
+            "my-bucket.sos-ch-dk-2.exo.io",
+            "my-bucket.minio.example.com",
+        ]
+    ),
+    dots=st.sampled_from(["", ".", "..", "..."]),
+)
+def test_a_trailing_dot_is_read_as_the_same_host_or_refused(host, dots):
+    plain, dotted = parse(f"s3://{host}/"), parse(f"s3://{host}{dots}/")
+    if dots == ".":
+        assert dotted == plain  # a fully qualified name: the same bucket, endpoint and region
+    elif dots:
+        assert isinstance(dotted, StorageDSNError)
+
+
+@PROPERTIES
+@given(SECRETS | HOSTILE, st.lists(st.sampled_from(["acl=none", "colour=blue", "auth=s3v4", "x_y="]), max_size=3))
+def test_the_unknown_parameter_check_reads_the_dsn_as_the_parser_does(secret, parameters):
+    """A '?', '&' or '=' in a secret pasted as it is never becomes a parameter name (storage.W004)."""
+    dsn = f"s3://KEY:{secret}@my-bucket.s3.eu-central-1.amazonaws.com/" + (
+        "?" + "&".join(parameters) if parameters else ""
+    )
+    found = unknown_parameters(dsn)
+    assert found == unknown_parameters(dsn.replace(secret, other_secret(secret), 1))
+    if not isinstance(parse(dsn), StorageDSNError):
+        assert set(found) == {parameter.split("=")[0] for parameter in parameters} - {"acl", "auth"}
+
+
+@PROPERTIES
+@given(key=KEYS, secret=SECRETS, before=st.text(max_size=20), after=st.text(max_size=20))
+def test_masked_text_holds_no_credential_however_it_is_written(key, secret, before, after):
+    """As a service echoes them, as botocore signs with them, percent-encoded, inside other text."""
+    text = (
+        f"{before}{key}{after} Authorization: AWS4-HMAC-SHA256 Credential={key}/20260101/eu/s3/aws4_request, "
+        f"Signature=ab12 https://k:{quote(secret, safe='')}@host/?AWSAccessKeyId={key} {before}{secret}{after}"
+    )
+    masked = mask_credentials(text, [key, secret])
+    assert key not in masked and secret not in masked and quote(secret, safe="") not in masked
+    assert "Authorization: AWS4-HMAC-SHA256 Credential=****, Signature=**** https://****@host/" in masked

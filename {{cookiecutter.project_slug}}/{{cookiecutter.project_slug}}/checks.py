@@ -8,7 +8,7 @@ import filer.settings
 {%- endif %}
 from django.conf import settings
 from django.core import checks
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 {%- if cookiecutter.use_filer %}
 from storages.backends.s3 import S3Storage
 {%- endif %}
@@ -53,6 +53,28 @@ def check_media_not_on_local_disk(app_configs, **kwargs):
             id="storage.W002",
         )
         for variable, name in local.items()
+    ]
+
+
+@checks.register(checks.Tags.compatibility, checks.Tags.staticfiles)  # collectstatic runs the staticfiles checks
+def check_local_media_apart_from_static_files(app_configs, **kwargs):
+    """collectstatic and runserver refuse media served from the static files' URL or folder (a traceback)."""
+    static_url, static_root = settings.STATIC_URL, str(settings.STATIC_ROOT or "")
+    clashes = {}  # one error per variable, naming the first storage it configures
+    for media in configured_storages():
+        storage = media.storage
+        if not isinstance(storage, FileSystemStorage):
+            continue
+        url = storage.base_url or ""
+        if url.startswith(static_url) or static_url.startswith(url) or str(storage.location) == static_root:
+            clashes.setdefault(media.variable, (media.name, url))
+    return [
+        checks.Error(
+            f"{name} serves files at {url}, which clashes with STATIC_URL {static_url} (or shares STATIC_ROOT).",
+            hint=f"Give {variable} a url= of its own, e.g. url=%2Fmedia%2F, and a folder apart from STATIC_ROOT.",
+            id="storage.E004",
+        )
+        for variable, (name, url) in clashes.items()
     ]
 
 
@@ -118,8 +140,13 @@ def check_filer_private_files_apart_from_public_media(app_configs, **kwargs):
         checks.Warning(
             f"django-filer's private files share the bucket {media.bucket_name} with public media, and public "
             "media sends no ACL (acl=none): a bucket policy that makes media public makes filer_private/ public too.",
+{%- if cookiecutter.private_media %}
+            hint="Point PRIVATE_STORAGE_DSN at a bucket of its own, or let the bucket policy grant public reads "
+            "only under the public prefixes.",
+{%- else %}
             hint="Keep private files in a bucket of their own (regenerate with private_media and set "
             "PRIVATE_STORAGE_DSN), or let the bucket policy grant public reads only under the public prefixes.",
+{%- endif %}
             id="storage.W010",
         )
     ]

@@ -9,6 +9,7 @@ names it (manage.py prints it) and never shows its value, which may be a secret:
 """
 
 import logging
+import re
 import warnings
 
 import environ
@@ -16,6 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 EXPECTED = {int: "a whole number", float: "a number", bool: "true or false"}
+# What ALLOWED_HOSTS takes: a host name (".example.com" for it and its subdomains), an IP address, or "*".
+LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+HOST = re.compile(rf"\*|\.?{LABEL}(\.{LABEL})*\.?|\[[0-9a-f:.]+\]", re.IGNORECASE)
 
 
 class Env(environ.Env):
@@ -55,6 +59,17 @@ class Env(environ.Env):
                 f"{var}: not a database URL django-environ knows; use e.g. postgres://USER:PASSWORD@HOST:5432/NAME"
             )
         return config
+
+    def hosts(self, var, default=()) -> list[str]:
+        """A comma-separated list of host names, each one checked: they end up in ALLOWED_HOSTS and URLs."""
+        hosts = [host.strip() for host in self.list(var, default=list(default)) if host.strip()]
+        bad = next((host for host in hosts if not HOST.fullmatch(host)), None)
+        if bad is not None:
+            raise ImproperlyConfigured(
+                f"{var}: {bad[:60]!r} is not a host name; give names such as www.example.com (no scheme, "
+                "port or path), comma-separated."
+            )
+        return hosts
 
     def log_level(self, var, default="INFO") -> str:
         level = self.str(var, default=default).strip().upper()

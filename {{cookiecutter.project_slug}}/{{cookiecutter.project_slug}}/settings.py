@@ -26,8 +26,8 @@ if DEBUG:
 else:
     SECRET_KEY = env.str("SECRET_KEY")
 
-DOMAINS = [env.str("DOMAIN", default=""), *env.list("DOMAIN_ALIASES", default=[])]
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[domain for domain in DOMAINS if domain])
+DOMAINS = [*env.hosts("DOMAIN"), *env.hosts("DOMAIN_ALIASES")]
+ALLOWED_HOSTS = env.hosts("ALLOWED_HOSTS", default=DOMAINS)
 CSRF_TRUSTED_ORIGINS = [f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS]
 
 INSTALLED_APPS = [
@@ -174,8 +174,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
-# Error pages and e-mails hide storage DSNs too, not only Django's KEY, SECRET, PASS, TOKEN, ... names.
+# Error pages and e-mails hide storage DSNs and credentials too, not only Django's KEY, SECRET, PASS, ... names.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "{{ cookiecutter.project_slug }}.reporting.SafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "{{ cookiecutter.project_slug }}.reporting.ExceptionReporter"
 
 LOGGING = {
     "version": 1,

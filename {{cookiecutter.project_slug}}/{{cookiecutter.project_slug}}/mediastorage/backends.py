@@ -27,6 +27,7 @@ class S3MediaStorage(S3Storage):
             return super()._open(name, mode)
         key = self._normalize_name(clean_name(name))
         file = S3MediaFile(key, mode, self)
+        file.storage_name = name
         try:
             file.get()
         except ClientError as error:
@@ -48,8 +49,21 @@ class S3MediaFile(S3File):
         # S3File's constructor checks that the object exists with a HEAD, except for writing;
         # the GET in get() does that check here, so construct as for writing, then set the mode.
         super().__init__(name, "w", storage, buffer_size)
+        self.storage_name = name  # the name in the storage (S3File's own name is the key, with the location)
         self._mode = mode
         self._response = None
+
+    @property
+    def easy_thumbnails_thumbnailer(self):
+        """What get_thumbnailer(storage.open(name), ...) uses (easy-thumbnails' hook for file-like sources).
+
+        easy-thumbnails would otherwise take the file's content alone, as if it came from the default
+        storage, and save its thumbnails with the public ones: here they are the file's storage's own,
+        read by name and cached like any other.
+        """
+        from easy_thumbnails.files import get_thumbnailer
+
+        return get_thumbnailer(self._storage, self.storage_name)
 
     def get(self):
         """Send the GET: its headers stand in for the HEAD, its body is the first read's content."""

@@ -15,7 +15,7 @@ from storages.backends.s3 import S3Storage
 
 from .errors import BackupFailed, StagingError, masked_reason
 from .generic import StorageTransfers
-from .names import clean_prefix, join, relative_name, storage_name
+from .names import clean_prefix, join, key_problem, look_alikes, relative_name, storage_name
 from .s3 import S3Transfers
 from .transfers import Transfers, UploadJob, UploadResult, check_workers
 
@@ -110,11 +110,20 @@ class StagingArea:
         if not names:
             return
         where = self._transfers.destination()
+        too_long = {name: key_problem(self._transfers.key(name)) for name in names.values()}
+        too_long = {name: problem for name, problem in too_long.items() if problem}
+        if too_long:
+            raise self._error(f"Nothing was published: {len(too_long)} names are too long for {where}:", too_long)
         try:
             taken = self._transfers.existing(names.values())
+            clashes = self._transfers.clashes(names.values())
         except Exception as error:
             message = f"Nothing was published: could not list the names already in {where}:"
             raise self._error(message, {"(listing)": error}) from None
+        self._warn_about_look_alikes(names.values(), self._transfers.listed, where)
+        if clashes:
+            message = f"Nothing was published: {len(clashes)} names clash with folders or files in {where}:"
+            raise self._error(message, clashes)
         if taken and not self.overwrite:
             raise self._error(
                 f"Nothing was published: {len(taken)} of the {len(names)} names already exist in {where}. "
@@ -146,6 +155,20 @@ class StagingArea:
         self._transfers.discard_backups(backups)
         self.published = names
         logger.info("Published %d files to %s in %.1f s", len(names), where, time.monotonic() - started)
+
+    @staticmethod
+    def _warn_about_look_alikes(names: Iterable[str], stored: Iterable[str], where: str) -> None:
+        """Names that differ only in Unicode normalisation (among themselves, or from a stored name in the
+        same folder) become keys that look the same: say so."""
+        names = set(names)
+        for group in look_alikes(names | set(stored)):
+            if names.isdisjoint(group):
+                continue  # only stored names: not this publish's doing
+            logger.warning(
+                "In %s, these names differ only in Unicode normalisation and look the same: %s",
+                where,
+                ", ".join(ascii(name) for name in group),
+            )
 
     def _failed(self, result: UploadResult, backups: dict, count: int, where: str) -> StagingError:
         left_behind = self._undo(result, backups)

@@ -19,6 +19,7 @@ class StorageTransfers:
 
     def __init__(self, storage: Storage, workers: int | None, backup_folder: Path):
         self.storage = storage
+        self.listed: set[str] = set()  # every name in the folders existing() listed
         self.workers = workers or DEFAULT_WORKERS
         self.backup_folder = backup_folder
 
@@ -36,14 +37,41 @@ class StorageTransfers:
         listed, failures = concurrently(self._files_in, wanted, self.workers)
         if failures:
             raise next(iter(failures.values()))
+        self.listed = set().union(*listed.values())
         return {name: "" for folder, there in wanted.items() for name in sorted(there) if name in listed[folder]}
 
+    def key(self, name: str) -> str:
+        return name
+
     def _files_in(self, folder: str) -> set[str]:
+        return self._listed(folder)[1]
+
+    def _listed(self, folder: str) -> tuple[set[str], set[str]]:
+        """The folders and the files in a folder, by their names in the storage."""
         try:
-            _, files = self.storage.listdir(folder)
+            folders, files = self.storage.listdir(folder)
         except (FileNotFoundError, NotADirectoryError):
-            return set()
-        return {posixpath.join(folder, file) for file in files}
+            return set(), set()
+        return {posixpath.join(folder, name) for name in folders}, {posixpath.join(folder, name) for name in files}
+
+    def clashes(self, names: Iterable[str]) -> dict[str, str]:
+        """A folder where a file goes, or a file where a folder goes: one listdir() per folder on the way."""
+        names = list(names)
+        folders = {posixpath.dirname(path) for name in names for path in _ancestors(name)}
+        listed, failures = concurrently(self._listed, folders, self.workers)
+        if failures:
+            raise next(iter(failures.values()))
+        found = {}
+        for name in names:
+            if name in listed[posixpath.dirname(name)][0]:
+                found[name] = "is a folder in the storage: a file cannot have its name; rename one of them"
+                continue
+            blocking = next(
+                (path for path in _ancestors(name)[:-1] if path in listed[posixpath.dirname(path)][1]), None
+            )
+            if blocking is not None:
+                found[name] = f"needs the folder {blocking!r}, which is a file in the storage; rename one of them"
+        return found
 
     def prepare(self) -> None:
         pass  # nothing to probe: other storages have no conditional writes (see the README's guarantees)
@@ -130,3 +158,9 @@ class StorageTransfers:
     def delete(self, names: list[str]) -> dict[str, BaseException | str]:
         _, failures = concurrently(self.storage.delete, names, self.workers)
         return failures
+
+
+def _ancestors(name: str) -> list[str]:
+    """Each folder on the way to a name, and the name: "a", "a/b", "a/b/c" for "a/b/c"."""
+    parts = name.split("/")
+    return ["/".join(parts[: index + 1]) for index in range(len(parts))]

@@ -2,6 +2,8 @@
 
 import os
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path, PurePath
 
 from django.core.exceptions import SuspiciousFileOperation
@@ -39,6 +41,22 @@ def relative_name(path: Path, root: Path) -> str:
 
 def join(prefix: str, relative: str) -> str:
     return f"{prefix}/{relative}" if prefix else relative
+
+
+def key_problem(key: str) -> str | None:
+    """Why a whole key (the storage's prefix, the area's prefix and the name) is too long for S3, or None."""
+    size = len(key.encode("utf-8"))
+    if size <= MAX_NAME_BYTES:
+        return None
+    return f"its whole key is {size} bytes in UTF-8, longer than S3's {MAX_NAME_BYTES}: shorten the prefix or the name"
+
+
+def look_alikes(names: Iterable[str]) -> list[list[str]]:
+    """Groups of names that only Unicode normalisation tells apart (NFC and NFD, ...): they look the same."""
+    groups = defaultdict(set)
+    for name in names:
+        groups[unicodedata.normalize("NFC", name)].add(name)
+    return [sorted(group) for group in groups.values() if len(group) > 1]
 
 
 def shown(name: str) -> str:

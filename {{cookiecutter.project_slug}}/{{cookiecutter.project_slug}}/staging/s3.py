@@ -42,6 +42,7 @@ class Backup:
 class S3Transfers:
     def __init__(self, storage: S3Storage, workers: int | None = None):
         self.storage = storage
+        self.listed: set[str] = set()  # every name in the folders existing() listed
         self.client = storage.connection.meta.client  # thread-safe; shared by all the workers
         self.bucket = storage.bucket_name
         self.workers = workers or self.client.meta.config.max_pool_connections or DEFAULT_WORKERS
@@ -82,12 +83,20 @@ class S3Transfers:
         listed, failures = concurrently(self._keys_in, wanted, self.workers)
         if failures:
             raise next(iter(failures.values()))
+        self.listed = set()
+        for prefix, keys in wanted.items():
+            key, name = next(iter(keys.items()))
+            folder = name[: len(name) - len(key) + len(prefix)]  # the folder's name, without the location
+            self.listed.update(folder + other[len(prefix) :] for other in listed[prefix])
         return {
             name: listed[prefix][key]
             for prefix, keys in wanted.items()
             for key, name in keys.items()
             if key in listed[prefix]
         }
+
+    def clashes(self, names: Iterable[str]) -> dict[str, str]:
+        return {}  # in a bucket, "a/b" and "a/b/c" are two keys: a name never clashes with a "folder"
 
     def _keys_in(self, prefix: str) -> dict[str, str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")

@@ -45,8 +45,19 @@ class Transfers(Protocol):
         """Where files go, for messages (never with a credential)."""
         ...
 
+    def key(self, name: str) -> str:
+        """The whole key a name is stored under (with the storage's own prefix, where it has one)."""
+        ...
+
     def existing(self, names: Iterable[str]) -> dict[str, str]:
-        """Which of these names are taken, with their ETags ("" where the storage has none)."""
+        """Which of these names are taken, with their ETags ("" where the storage has none).
+
+        Sets ``listed``: every name in the folders it listed (to tell names that look the same).
+        """
+        ...
+
+    def clashes(self, names: Iterable[str]) -> dict[str, str]:
+        """Names that cannot be files there, whatever overwrite says (a folder has the name), with why."""
         ...
 
     def prepare(self) -> None:

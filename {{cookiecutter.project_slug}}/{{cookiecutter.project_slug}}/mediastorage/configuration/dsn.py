@@ -4,6 +4,7 @@ Hand-written because the platform's own parser (django-storage-url) cannot produ
 ``OPTIONS`` and fails late on bad input; this one is pure, strict and never echoes a secret.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -37,7 +38,10 @@ SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}")
 # What S3 itself accepts (checked here so that a mistake stops start-up, not the first upload).
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
 REGION_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ACCESS_KEY = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what an HTTP header carries
+HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
+URL_PATH = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@/%-]*")  # what a URL's path holds unencoded (RFC 3986)
 NOT_IN_A_KEY = frozenset("/?#[]@:")  # an access key never contains these; a secret may
 
 
@@ -63,21 +67,8 @@ def parse_storage_dsn(
 ) -> S3Config | LocalConfig:
 {%- endif %}
     """Turn DSN text into a storage configuration, or raise StorageDSNError saying what is wrong."""
-    scheme, separator, rest = text.partition("://")
-    if not separator:
-        raise StorageDSNError(variable, "the value is not a DSN (no scheme such as s3:// or file://)")
-    if scheme not in ("s3", "file"):
-        # Quote the scheme only when it looks like one: "s3//KEY:SECRET@..." must not be echoed.
-        shown = f"unknown scheme '{scheme}'" if SCHEME.fullmatch(scheme) else "the value does not start with a scheme"
-        raise StorageDSNError(variable, f"{shown} (supported: s3://, file://)")
-    access_key, secret_key, rest = _split_credentials(variable, rest)
-    try:
-        parts = urlsplit(f"{scheme}://{rest}")
-        port = parts.port
-    except ValueError:
-        raise StorageDSNError(
-            variable, "the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them"
-        ) from None
+    scheme, access_key, secret_key, parts = split_dsn(variable, text)
+    port = parts.port
     if parts.fragment:
         raise StorageDSNError(variable, "the DSN has a '#' part; percent-encode '#' as %23")
     if scheme == "file":
@@ -92,6 +83,52 @@ def parse_storage_dsn(
 {%- else %}
     return _s3(variable, parts, (access_key, secret_key), params, default_region)
 {%- endif %}
+
+
+def split_dsn(variable: str, text: str):
+    """``(scheme, access key, secret, urlsplit parts)`` of DSN text: the one reading of a DSN's parts."""
+    if not_utf8(text):
+        raise StorageDSNError(variable, "the value holds bytes that are not UTF-8 text")
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        raise StorageDSNError(variable, "the value is not a DSN (no scheme such as s3:// or file://)")
+    if scheme not in ("s3", "file"):
+        # Quote the scheme only when it looks like one: "s3//KEY:SECRET@..." must not be echoed.
+        shown = f"unknown scheme '{scheme}'" if SCHEME.fullmatch(scheme) else "the value does not start with a scheme"
+        raise StorageDSNError(variable, f"{shown} (supported: s3://, file://)")
+    access_key, secret_key, rest = _split_credentials(variable, rest)
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        parts.port  # noqa: B018 -- a malformed port raises here
+    except ValueError:
+        raise StorageDSNError(
+            variable, "the host cannot be parsed (an unbalanced [ or ], or a bad port); percent-encode them"
+        ) from None
+    return scheme, access_key, secret_key, parts
+
+
+def not_utf8(text: str) -> bool:
+    """Whether text read from the environment held bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def credential_problem(value: str, what: str) -> str | None:
+    """Why a key or secret cannot be sent, or None. Never quotes the value.
+
+    The access key travels in the Authorization header (and signed URLs), which carries visible
+    ASCII only; the secret is hashed as UTF-8. A control character is a copy-and-paste mistake in either.
+    """
+    if not_utf8(value):
+        return f"the {what} holds bytes that are not UTF-8 text"
+    if CONTROL_CHARACTERS.search(value):
+        return f"the {what} contains a control character (a line break or tab pasted with it?)"
+    if what == "access key" and not ACCESS_KEY.fullmatch(value):
+        return "the access key contains a space or a character beyond ASCII, which an HTTP header cannot carry"
+    return None
 
 
 def _split_credentials(variable: str, rest: str) -> tuple[str | None, str | None, str]:
@@ -144,6 +181,10 @@ def s3_config(
         raise refuse("bucket_name", "no bucket name")
     if bucket_problem(bucket_name):
         raise refuse("bucket_name", bucket_problem(bucket_name))
+    for what, value in (("access_key", access_key), ("secret_key", secret_key)):
+        problem = value and credential_problem(value, "access key" if what == "access_key" else "secret")
+        if problem:
+            raise refuse(what, problem)
     if bool(access_key) != bool(secret_key):
         raise refuse(
             "secret_key" if access_key else "access_key", "give both the access key and the secret, or neither"
@@ -211,9 +252,11 @@ def _s3(variable, parts, credentials, params, default_region, private) -> S3Conf
 {%- else -%}
 def _s3(variable, parts, credentials, params, default_region) -> S3Config:
 {%- endif %}
-    host = parts.hostname
-    if not host:  # s3://KEY:SECRET@/PREFIX
+    if not parts.hostname:  # s3://KEY:SECRET@/PREFIX
         raise StorageDSNError(variable, "no bucket name", S3_FORM)
+    host = parts.hostname.removesuffix(".")  # a fully qualified name's trailing dot is no label
+    if host.startswith(".") or host.endswith("."):
+        raise StorageDSNError(variable, "the host starts or ends with an empty label (a stray dot)")
     if "endpoint_url" in params:
         bucket, endpoint = host, explicit_endpoint(variable, params["endpoint_url"])
     elif "." not in host:
@@ -225,6 +268,10 @@ def _s3(variable, parts, credentials, params, default_region) -> S3Config:
             bucket, endpoint = split_host(host) or split_generic_host(host)
         except ValueError as error:
             raise StorageDSNError(variable, str(error), ENDPOINT_FORM) from None
+        if host_name(urlsplit(endpoint.url).hostname or "") is None:
+            raise StorageDSNError(
+                variable, "the endpoint in the host is not a host name (letters, digits, hyphens, dots)", ENDPOINT_FORM
+            )
         if not bucket and endpoint.provider == "s3":
             raise StorageDSNError(
                 variable,
@@ -251,7 +298,26 @@ def _local(variable, parts, params) -> LocalConfig:
     if parts.netloc not in ("", "localhost") or not path.startswith("/"):
         raise StorageDSNError(variable, "a file DSN needs an absolute path, with three slashes", FILE_FORM)
     base_url = params.get("url", "/media/")
+    if not _local_base_url(base_url):
+        raise StorageDSNError(
+            variable,
+            "url must be the files' base URL, a path such as /media/ or a URL such as https://media.example.com/",
+            FILE_FORM,
+        )
     return LocalConfig(location=Path(path), base_url=base_url if base_url.endswith("/") else base_url + "/")
+
+
+def _local_base_url(url: str) -> bool:
+    """Whether url can be MEDIA_URL: an absolute path, or an http(s) URL with a valid host; URL characters only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ or ]
+        return False
+    if parts.query or parts.fragment or not URL_PATH.fullmatch(parts.path) or "@" in parts.netloc:
+        return False
+    if parts.scheme or parts.netloc:
+        return parts.scheme in ("http", "https") and _netloc(parts) is not None
+    return parts.path.startswith("/")
 
 
 def _query_parameters(variable: str, query: str, known: tuple[str, ...], expected: str = S3_FORM) -> dict[str, str]:
@@ -268,13 +334,16 @@ def _query_parameters(variable: str, query: str, known: tuple[str, ...], expecte
 
 
 def unknown_parameters(text: str) -> list[str]:
-    """The parameters of a DSN that parse_storage_dsn() ignores, for a system check to name."""
-    scheme, _, _ = text.partition("://")
-    known = FILE_PARAMETERS if scheme == "file" else S3_PARAMETERS
+    """The parameters of a DSN that parse_storage_dsn() ignores, for a system check to name.
+
+    Read with the parser's own split: a '?' in the secret is the secret's, not the parameters' start.
+    """
     try:
-        names = {name for name, _ in parse_qsl(urlsplit(text).query, keep_blank_values=True)}
-    except ValueError:
+        scheme, _, _, parts = split_dsn("", text.strip())
+    except StorageDSNError:
         return []  # not a DSN at all: the settings already refused it
+    known = FILE_PARAMETERS if scheme == "file" else S3_PARAMETERS
+    names = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
     return sorted(name[:30] for name in names - set(known))
 
 
@@ -307,11 +376,48 @@ def explicit_endpoint(variable: str, url: str, expected: str | None = ENDPOINT_F
         raise StorageDSNError(
             variable, "endpoint_url must not contain credentials (user:password@); give them as KEY:SECRET", expected
         )
-    known = split_host("bucket." + parts.hostname)
+    netloc = _netloc(parts)
+    if netloc is None or parts.query or parts.fragment:
+        raise StorageDSNError(
+            variable,
+            "endpoint_url must be a URL like https://minio.example.com:9000, with a valid host name",
+            expected,
+        )
+    known = split_host("bucket." + netloc.partition(":")[0])
     if known:
         _, endpoint = known
-        return Endpoint(f"{parts.scheme}://{parts.netloc}", endpoint.region, endpoint.provider)
-    return Endpoint(f"{parts.scheme}://{parts.netloc}", None, "s3")
+        return Endpoint(f"{parts.scheme}://{netloc}", endpoint.region, endpoint.provider)
+    return Endpoint(f"{parts.scheme}://{netloc}", None, "s3")
+
+
+def host_name(text: str) -> str | None:
+    """A host name (DNS labels, an IPv4 or IPv6 address) without its trailing dot, or None if it is not one.
+
+    The trailing dot of a fully qualified name ("bucket.s3.eu-central-1.amazonaws.com.") is dropped, so
+    that the host is read as it is meant, not with an empty last label.
+    """
+    host = text.removesuffix(".")
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+        return host
+    if not host or len(host) > 253 or not all(HOST_LABEL.fullmatch(label) for label in host.split(".")):
+        return None
+    return host
+
+
+def _netloc(parts) -> str | None:
+    """The host[:port] of urlsplit parts, as written but for the host's trailing dot; None if either is invalid."""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = host_name(parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc)
+    if host is None:
+        return None
+    return host if port is None else f"{host}:{port}"
 
 
 def _default_addressing(bucket: str, endpoint: Endpoint) -> str:
@@ -328,11 +434,16 @@ def _custom_domain(
         raise StorageDSNError(variable, "give domain or url, not both")
     if "domain" in params:
         domain = params["domain"].strip("/")
-        if not domain or "/" in domain or "@" in domain:
+        try:
+            parts = urlsplit("//" + domain)
+        except ValueError:  # an unbalanced [ or ]
+            parts = None
+        netloc = parts and parts.netloc == domain and "@" not in domain and _netloc(parts)
+        if not netloc:
             raise StorageDSNError(
                 variable, "domain takes a host name such as cdn.example.com (use url= for a full URL)", expected
             )
-        return domain, "https:"
+        return netloc, "https:"
     if "url" in params:
         try:
             url = urlsplit(params["url"])
@@ -342,7 +453,14 @@ def _custom_domain(
             raise StorageDSNError(variable, "url must be a full URL such as https://cdn.example.com/media/")
         if "@" in url.netloc:
             raise StorageDSNError(variable, "url must not contain credentials (user:password@)")
-        return url.netloc + _without_prefix(variable, url.path, location), f"{url.scheme}:"
+        netloc = _netloc(url)
+        if netloc is None or url.query or url.fragment or not URL_PATH.fullmatch(url.path):
+            raise StorageDSNError(
+                variable,
+                "url must be a full URL such as https://cdn.example.com/media/: a valid host name, no ? or #, "
+                "and a path of URL characters (percent-encode the rest)",
+            )
+        return netloc + _without_prefix(variable, url.path, location), f"{url.scheme}:"
     return None, "https:"
 
 

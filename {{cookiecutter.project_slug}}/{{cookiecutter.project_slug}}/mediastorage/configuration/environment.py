@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from .dsn import StorageDSNError, bucket_problem, explicit_endpoint, parse_storage_dsn, s3_config
+from .dsn import StorageDSNError, bucket_problem, explicit_endpoint, not_utf8, parse_storage_dsn, s3_config
 from .endpoints import endpoint_for_region
 from .storage_configs import LocalConfig, S3Config
 
@@ -34,6 +34,9 @@ def storage_from_environ(
     values = {suffix: environ.get(f"{prefix}_{suffix}", "").strip() for suffix in DISCRETE_SUFFIXES}
     if not any(values.values()):
         return default
+    for suffix, value in values.items():
+        if not_utf8(value):
+            raise StorageDSNError(f"{prefix}_{suffix}", "the value holds bytes that are not UTF-8 text", expected=None)
     bucket_variable = f"{prefix}_BUCKET"
     if not values["BUCKET"]:
         set_ones = ", ".join(f"{prefix}_{suffix}" for suffix, value in values.items() if value)

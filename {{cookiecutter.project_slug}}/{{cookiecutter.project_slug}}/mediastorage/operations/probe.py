@@ -14,7 +14,7 @@ from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
 from ...staging.errors import is_not_found
-from ..masking import mask_credentials
+from ..masking import mask_credentials, storage_secrets
 
 # A release step must not hang for minutes on an unreachable endpoint.
 PROBE_CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
@@ -48,7 +48,8 @@ def probe(storage, variable: str) -> Verdict:
         name = None
         return Verdict(True, f"write, read, {url_note}, delete")
     except ProbeFailure as failure:
-        return Verdict(False, str(failure))
+        # Services may echo the access key in their messages: no credential leaves this function.
+        return Verdict(False, mask_credentials(str(failure), storage_secrets(storage)))
     finally:
         if name is not None:
             with contextlib.suppress(Exception):  # the failure reported already says what is wrong
@@ -108,6 +109,8 @@ def _step(what: str, variable: str, storage, action):
         return action()
     except (BotoCoreError, ClientError, OSError) as error:
         raise _failure(what, variable, storage, error) from None
+    except Exception as error:  # anything else a storage raises: still one line, not a traceback
+        raise ProbeFailure(f"cannot {what}: {type(error).__name__}: {error}") from None
 
 
 def _failure(what: str, variable: str, storage, error: Exception) -> ProbeFailure:
