@@ -12,6 +12,12 @@ LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 # A file read from S3 is kept in memory up to this size, then in a temporary file (the platform's
 # figure). django-storages' default, 0, keeps any file in memory, however large.
 MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# botocore's checksum settings (request_checksum_calculation, response_checksum_validation):
+# "when_supported" (its default since 1.36) adds CRC32 checksum headers to every upload and sends
+# streamed bodies over HTTPS as aws-chunked; many S3-compatible services refuse those.
+CHECKSUM_MODES = ("when_supported", "when_required")
+# Fields of S3Config that go into the botocore client's Config, not into the STORAGES OPTIONS.
+CLIENT_FIELDS = ("checksums",)
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,19 @@ class S3Config:
     # Off unless asked (with_overwrite): two uploads of photo.jpg make two files, not one.
     file_overwrite: bool = False
     max_memory_size: int = MAX_MEMORY_SIZE
+    # A CA bundle file to trust for the endpoint's TLS certificate (None: botocore's, or AWS_CA_BUNDLE).
+    verify: str | None = None
+    # Sent with every upload (Cache-Control, ...), staging writes and thumbnails included.
+    object_parameters: dict | None = None
+    # When botocore computes and checks checksums, one of CHECKSUM_MODES; None keeps botocore's
+    # default (or AWS_REQUEST_CHECKSUM_CALCULATION / AWS_RESPONSE_CHECKSUM_VALIDATION if set).
+    checksums: str | None = None
 
     def options(self) -> dict:
         """The STORAGES OPTIONS: every field that is set (None leaves django-storages' default)."""
-        return {name: value for name, value in asdict(self).items() if value is not None}
+        return {
+            name: value for name, value in asdict(self).items() if value is not None and name not in CLIENT_FIELDS
+        }
 
     def client_config(self) -> Config:
         """The botocore settings of the storage's client.
@@ -50,6 +65,8 @@ class S3Config:
             s3={"addressing_style": self.addressing_style},
             signature_version=self.signature_version,
             retries={"mode": "standard"},
+            request_checksum_calculation=self.checksums,
+            response_checksum_validation=self.checksums,
         )
 
     def storages_entry(self) -> dict:
