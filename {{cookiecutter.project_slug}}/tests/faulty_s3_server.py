@@ -1,6 +1,11 @@
 """A moto S3 server that misbehaves on request: the fault-injection tests run it as a separate process.
 
-    python tests/faulty_s3_server.py PORT
+    python tests/faulty_s3_server.py PORT [--cert CERT --key KEY]
+
+It behaves as a strict S3-compatible provider (older MinIO and Ceph, R2, B2 for months after
+boto3 1.36): a request carrying a checksum header (x-amz-checksum-*, x-amz-sdk-checksum-algorithm,
+x-amz-trailer) or an aws-chunked body is refused with 400 InvalidArgument, except DeleteObjects,
+where S3 requires a checksum. With --cert and --key it serves HTTPS.
 
 Everything under /fault-api/ controls it (JSON bodies); every other request goes to moto:
 - POST /fault-api/fail     {"method": "PUT", "path": REGEX, "status": 500, "code": "InternalError",
@@ -12,7 +17,8 @@ Everything under /fault-api/ controls it (JSON bodies); every other request goes
 - POST /fault-api/ignore-conditions {}  -- drop If-None-Match / If-Match from every request, like a
                             service without conditional writes
 - POST /fault-api/reset    forget the rules and the counters
-- GET  /fault-api/stats    {"requests": [[method, path, status], ...], "max_in_flight": N}
+- GET  /fault-api/stats    {"requests": [[method, path, status], ...], "max_in_flight": N,
+                            "refused": ["METHOD PATH: HEADER", ...]}  -- refused: what strictness refused
 
 Writes to one key are answered one at a time, as S3 makes a conditional write atomic: moto checks
 If-None-Match and then stores, two steps another thread could come between.
@@ -21,10 +27,10 @@ Hand-written: moto has no fault injection, and a proxy (toxiproxy, mitmproxy) wo
 service to install for a few lines of WSGI middleware.
 """
 
+import argparse
 import json
 import os
 import re
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -33,6 +39,8 @@ from xml.sax.saxutils import escape
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+# What a strict provider refuses (WSGI names of the request headers).
+CHECKSUM_HEADER = re.compile(r"^HTTP_X_AMZ_(CHECKSUM_|SDK_CHECKSUM_ALGORITHM$|TRAILER$)")
 ERROR_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
 
 
@@ -49,6 +57,7 @@ class FaultInjector:
             self.ignoring_conditions = False
             self.failed = {}  # (rule index, path) -> failures so far
             self.requests = []
+            self.refused = []
             self.in_flight = self.max_in_flight = 0
 
     def __call__(self, environ, start_response):
@@ -56,6 +65,12 @@ class FaultInjector:
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         if path.startswith("/fault-api/"):
             return self.control(method, path.removeprefix("/fault-api/"), environ, start_response)
+        unsupported = _unsupported_checksum(environ)
+        if unsupported:
+            with self.lock:
+                self.refused.append(f"{method} {path}: {unsupported}")
+            rule = {"status": 400, "code": "InvalidArgument", "message": f"Unsupported header '{unsupported}'"}
+            return self.fail(rule, method, path, environ, start_response)
         with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -133,7 +148,11 @@ class FaultInjector:
             elif command == "ignore-conditions":
                 self.ignoring_conditions = True
             elif command == "stats":
-                answer = {"requests": list(self.requests), "max_in_flight": self.max_in_flight}
+                answer = {
+                    "requests": list(self.requests),
+                    "max_in_flight": self.max_in_flight,
+                    "refused": list(self.refused),
+                }
         if command == "reset":
             self.reset()
         start_response("200 OK", [("Content-Type", "application/json")])
@@ -144,9 +163,30 @@ def _matches(rule, method, path):
     return rule.get("method", method) == method and re.search(rule.get("path", ""), path) is not None
 
 
+def _unsupported_checksum(environ) -> str | None:
+    """The checksum header (or aws-chunked body) a strict provider refuses in this request, if any."""
+    query = [part.partition("=")[0] for part in environ.get("QUERY_STRING", "").split("&")]
+    if environ["REQUEST_METHOD"] == "POST" and "delete" in query:
+        return None  # DeleteObjects: S3 requires a checksum (Content-MD5 or x-amz-checksum-*)
+    for name in environ:
+        if CHECKSUM_HEADER.match(name):
+            return name.removeprefix("HTTP_").replace("_", "-").lower()
+    if "aws-chunked" in environ.get("HTTP_CONTENT_ENCODING", ""):
+        return "content-encoding: aws-chunked"
+    if environ.get("HTTP_X_AMZ_CONTENT_SHA256", "").startswith("STREAMING-"):
+        return "x-amz-content-sha256: STREAMING"
+    return None
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("port", type=int)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    arguments = parser.parse_args()
     app = FaultInjector(DomainDispatcherApplication(create_backend_app))
-    run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True, request_handler=MotoRequestHandler)
+    tls = (arguments.cert, arguments.key) if arguments.cert else None
+    run_simple("127.0.0.1", arguments.port, app, threaded=True, request_handler=MotoRequestHandler, ssl_context=tls)
 
 
 if __name__ == "__main__":

@@ -24,16 +24,18 @@ PROVIDER_DSNS = {
     "generic host": ("s3://K:S@bucket.fsn1.your-objectstorage.com/", False),
     "generic endpoint_url": ("s3://K:S@bucket/?endpoint_url=https%3A%2F%2Fminio.example.com%3A9000", False),
     "aws, asking for less": ("s3://K:S@bucket.s3.eu-central-1.amazonaws.com/?checksums=when_required", False),
-    "generic, asking for more": ("s3://K:S@bucket/?endpoint_url=https%3A%2F%2Fr2.example.com&checksums=when_supported", True),
+    "generic, asking for more": (
+        "s3://K:S@bucket/?endpoint_url=https%3A%2F%2Fr2.example.com&checksums=when_supported",
+        True,
+    ),
 }
 
 
 def adds_checksums(headers: dict[str, str]) -> bool:
     """A checksum header, or (over HTTPS) an aws-chunked body with a trailing one."""
-    return (
-        any(name.startswith(("x-amz-checksum-", "x-amz-sdk-checksum-", "x-amz-trailer")) for name in headers)
-        or "aws-chunked" in headers.get("content-encoding", "")
-    )
+    return any(
+        name.startswith(("x-amz-checksum-", "x-amz-sdk-checksum-", "x-amz-trailer")) for name in headers
+    ) or "aws-chunked" in headers.get("content-encoding", "")
 
 
 class Sent(Exception):
@@ -83,7 +85,10 @@ def test_discrete_variables_get_the_provider_settings_of_their_region(region, ch
 @pytest.mark.parametrize(
     ("kind", "shown"),
     [
-        ("aws regional", "botocore's default (when_supported, unless AWS_REQUEST_CHECKSUM_CALCULATION says otherwise)"),
+        (
+            "aws regional",
+            "botocore's default (when_supported, unless AWS_REQUEST_CHECKSUM_CALCULATION says otherwise)",
+        ),
         ("exoscale", "when_required (only where S3 requires one, e.g. DeleteObjects)"),
         ("generic, asking for more", "when_supported (CRC32 on every upload and download)"),
     ],

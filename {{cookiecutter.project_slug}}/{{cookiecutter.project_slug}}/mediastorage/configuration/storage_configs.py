@@ -49,9 +49,7 @@ class S3Config:
 
     def options(self) -> dict:
         """The STORAGES OPTIONS: every field that is set (None leaves django-storages' default)."""
-        return {
-            name: value for name, value in asdict(self).items() if value is not None and name not in CLIENT_FIELDS
-        }
+        return {name: value for name, value in asdict(self).items() if value is not None and name not in CLIENT_FIELDS}
 
     def client_config(self) -> Config:
         """The botocore settings of the storage's client.
