@@ -16,8 +16,8 @@ MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # "when_supported" (its default since 1.36) adds CRC32 checksum headers to every upload and sends
 # streamed bodies over HTTPS as aws-chunked; many S3-compatible services refuse those.
 CHECKSUM_MODES = ("when_supported", "when_required")
-# Fields of S3Config that go into the botocore client's Config, not into the STORAGES OPTIONS.
-CLIENT_FIELDS = ("checksums",)
+# Fields of S3Config that are not STORAGES OPTIONS of their name (client_config and object_parameters hold them).
+DERIVED_FIELDS = ("checksums", "cache_control")
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,21 @@ class S3Config:
     max_memory_size: int = MAX_MEMORY_SIZE
     # A CA bundle file to trust for the endpoint's TLS certificate (None: botocore's, or AWS_CA_BUNDLE).
     verify: str | None = None
-    # Sent with every upload (Cache-Control, ...), staging writes and thumbnails included.
-    object_parameters: dict | None = None
+    # Cache-Control directives of every upload (thumbnails and staging writes included), without
+    # public/private: files behind signed URLs get "private" (no shared cache keeps them), others "public".
+    cache_control: str | None = None
     # When botocore computes and checks checksums, one of CHECKSUM_MODES; None keeps botocore's
     # default (or AWS_REQUEST_CHECKSUM_CALCULATION / AWS_RESPONSE_CHECKSUM_VALIDATION if set).
     checksums: str | None = None
 
     def options(self) -> dict:
         """The STORAGES OPTIONS: every field that is set (None leaves django-storages' default)."""
-        return {name: value for name, value in asdict(self).items() if value is not None and name not in CLIENT_FIELDS}
+        fields = asdict(self).items()
+        options = {name: value for name, value in fields if value is not None and name not in DERIVED_FIELDS}
+        if self.cache_control:
+            scope = "private" if self.querystring_auth else "public"
+            options["object_parameters"] = {"CacheControl": f"{scope}, {self.cache_control}"}
+        return options
 
     def client_config(self) -> Config:
         """The botocore settings of the storage's client.
@@ -96,6 +102,10 @@ class S3Config:
         )
 {%- endif %}
 
+    def with_cache_control(self, directives: str) -> "S3Config":
+        """Every file written through this storage carries these Cache-Control directives."""
+        return replace(self, cache_control=directives)
+
     def with_overwrite(self) -> "S3Config":
         """Saving under an existing name replaces the file, and skips the existence check (a request).
 
@@ -137,3 +147,6 @@ class LocalConfig:
 
     def with_overwrite(self) -> "LocalConfig":
         return self  # a local existence check costs no request
+
+    def with_cache_control(self, directives: str) -> "LocalConfig":
+        return self  # files on disk carry no headers; whoever serves them decides
