@@ -141,12 +141,14 @@ class FaultyS3Server(S3Server):
     """The same S3 server behind a fault injector (tests/faulty_s3_server.py): errors, delays, a crash.
 
     It is strict as some S3-compatible services are: it refuses checksum headers and aws-chunked
-    bodies (except on DeleteObjects), which boto3 sends by default.
+    bodies (except on DeleteObjects), which boto3 sends by default. It checks signed URLs made with
+    the test credentials as AWS does: a forged or expired one is refused, as is a SigV2 one.
     """
 
     @classmethod
     def command(cls, port: int) -> list[str]:
-        return [sys.executable, str(FAULTY_SERVER), str(port)]
+        signing_key = f"{CREDENTIALS['aws_access_key_id']}:{CREDENTIALS['aws_secret_access_key']}"
+        return [sys.executable, str(FAULTY_SERVER), str(port), "--signing-key", signing_key]
 
     def reset(self) -> None:
         self._control("reset")
