@@ -4,10 +4,11 @@
 
 It behaves as a strict S3-compatible provider (older MinIO and Ceph, R2, B2 for months after
 boto3 1.36): a request carrying a checksum header (x-amz-checksum-*, x-amz-sdk-checksum-algorithm,
-x-amz-trailer) or an aws-chunked body is refused with 400 InvalidArgument, except DeleteObjects,
-where S3 requires a checksum. With --cert and --key it serves HTTPS. With --signing-key it checks
-signed URLs as AWS does (moto checks none): a SigV4 signature that does not match, or that has
-expired, is refused with 403; a legacy SigV2 one with 400, as buckets made since June 2020 do.
+x-amz-trailer) or an aws-chunked body is refused with 400 InvalidArgument, except by the operations
+for which S3 requires a checksum (DeleteObjects, PutObjectAcl, ...: botocore's S3 model says which).
+With --cert and --key it serves HTTPS. With --signing-key it checks signed URLs as AWS does (moto
+checks none): a SigV4 signature that does not match, or that has expired, is refused with 403; a
+legacy SigV2 one with 400, as buckets made since June 2020 do.
 
 Everything under /fault-api/ controls it (JSON bodies); every other request goes to moto:
 - POST /fault-api/fail     {"method": "PUT", "path": REGEX, "status": 500, "code": "InternalError",
@@ -44,9 +45,17 @@ from xml.sax.saxutils import escape
 from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.session import get_session
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+# (method, query word) of the operations that S3 requires a checksum for: "POST /{Bucket}?delete", ...
+S3_MODEL = get_session().get_service_model("s3")
+CHECKSUM_REQUIRED = {
+    (operation.http["method"], operation.http["requestUri"].partition("?")[2])
+    for operation in map(S3_MODEL.operation_model, S3_MODEL.operation_names)
+    if operation.http_checksum.get("requestChecksumRequired")
+}
 # What a strict provider refuses (WSGI names of the request headers).
 CHECKSUM_HEADER = re.compile(r"^HTTP_X_AMZ_(CHECKSUM_|SDK_CHECKSUM_ALGORITHM$|TRAILER$)")
 ERROR_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
@@ -178,8 +187,8 @@ def _matches(rule, method, path):
 def _unsupported_checksum(environ) -> str | None:
     """The checksum header (or aws-chunked body) a strict provider refuses in this request, if any."""
     query = [part.partition("=")[0] for part in environ.get("QUERY_STRING", "").split("&")]
-    if environ["REQUEST_METHOD"] == "POST" and "delete" in query:
-        return None  # DeleteObjects: S3 requires a checksum (Content-MD5 or x-amz-checksum-*)
+    if any((environ["REQUEST_METHOD"], word) in CHECKSUM_REQUIRED for word in query):
+        return None  # DeleteObjects, PutObjectAcl, ...: S3 requires a checksum (Content-MD5 or x-amz-checksum-*)
     for name in environ:
         if CHECKSUM_HEADER.match(name):
             return name.removeprefix("HTTP_").replace("_", "-").lower()
