@@ -76,6 +76,11 @@ def strip_headers(s3_server, key: str, content_type: str) -> None:
     )
 
 
+def public_grants(s3_server, key: str) -> list[str]:
+    grants = s3_server.client().get_object_acl(Bucket=s3_server.MEDIA_BUCKET, Key=key)["Grants"]
+    return [grant["Permission"] for grant in grants if grant["Grantee"].get("URI", "").endswith("/AllUsers")]
+
+
 def test_set_cache_control_gives_stored_files_their_header_and_keeps_the_rest(s3_server):
     storage = storages["default"]
     original = storage.save("photos/old.jpg", ContentFile(JPEG))
@@ -83,27 +88,31 @@ def test_set_cache_control_gives_stored_files_their_header_and_keeps_the_rest(s3
     for key in (original, thumbnail.name):
         strip_headers(s3_server, key, "image/jpeg")
         assert header(storage.url(key)) is None
+    unlisted = "drafts/unlisted.txt"  # stored with no public grant: it must not become public
+    s3_server.client().put_object(Bucket=s3_server.MEDIA_BUCKET, Key=unlisted, Body=b"draft", ACL="private")
     where = f"s3 {s3_server.url} {s3_server.MEDIA_BUCKET}"
 
     dry = StringIO()
     call_command("set_cache_control", "--dry-run", stdout=dry)
-    assert f"{where}: 2 files, 2 to update, 0 already right" in dry.getvalue()
+    assert f"{where}: 3 files, 3 to update, 0 already right" in dry.getvalue()
     assert header(storage.url(original)) is None
 
     output = StringIO()
     call_command("set_cache_control", "--workers", "2", stdout=output)
-    assert f"{where}: 2 files, 2 updated, 0 already right" in output.getvalue()
-    assert header(storage.url(original)) == ORIGINALS  # still public: the ACL was kept
+    assert f"{where}: 3 files, 3 updated, 0 already right" in output.getvalue()
+    assert header(storage.url(original)) == ORIGINALS
     assert header(thumbnail.url) == THUMBNAILS
     for key in (original, thumbnail.name):
         stored = s3_server.client().head_object(Bucket=s3_server.MEDIA_BUCKET, Key=key)
         assert (stored["ContentType"], stored["ContentDisposition"]) == ("image/jpeg", "inline")
         assert stored["Metadata"] == {"origin": "before"}
     assert fetch(storage.url(original)).body == JPEG
+    assert public_grants(s3_server, original) == ["READ"]  # still public-read
+    assert public_grants(s3_server, unlisted) == []  # still the owner's alone
 
     again = StringIO()
     call_command("set_cache_control", stdout=again)
-    assert f"{where}: 2 files, 0 updated, 2 already right" in again.getvalue()
+    assert f"{where}: 3 files, 0 updated, 3 already right" in again.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,8 @@ def owners() -> list[Owner]:
 class Change:
     """A stored file and the header it should carry."""
 
-    storage: S3Storage
+    client: object  # the storage's boto3 client: thread-safe, unlike S3Storage.connection (one per thread)
+    bucket: str
     key: str
     header: str
 
@@ -82,19 +83,19 @@ def planned_changes(owners: list[Owner]) -> dict[Place, list[Change]]:
         storage = owners_here[0].storage
         prefix = f"{storage.location}/" if storage.location else ""
         changes = plan[place] = []
-        pages = storage.connection.meta.client.get_paginator("list_objects_v2")
-        for page in pages.paginate(Bucket=storage.bucket_name, Prefix=prefix):
+        client = storage.connection.meta.client
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix):
             for item in page.get("Contents", []):
                 name = item["Key"].removeprefix(prefix)
                 owner = next((owner for owner in owners_here if owner.owns(name, thumbnails)), None)
                 if owner is not None and owner.header:
-                    changes.append(Change(owner.storage, item["Key"], owner.header))
+                    changes.append(Change(client, storage.bucket_name, item["Key"], owner.header))
     return plan
 
 
 def apply(change: Change, *, dry_run: bool = False) -> bool:
     """Give the file its header; False if it had it already."""
-    client, bucket = change.storage.connection.meta.client, change.storage.bucket_name
+    client, bucket = change.client, change.bucket
     head = client.head_object(Bucket=bucket, Key=change.key)
     if head.get("CacheControl") == change.header:
         return False
