@@ -118,3 +118,16 @@ def test_bad_client_parameters_are_refused_in_one_line(query, message):
         parse_storage_dsn(f"s3://K:S3cretValue@bucket.sos-ch-dk-2.exo.io/?{query}")
     assert str(error.value).startswith(message)
     assert "S3cretValue" not in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "verify", "shown"),
+    [
+        ("http://127.0.0.1:9000", None, "none (plain HTTP)"),
+        ("https://minio.internal", None, "verified against botocore's CA bundle (or AWS_CA_BUNDLE)"),
+        ("https://minio.internal", False, "NOT verified (verify=False)"),
+    ],
+)
+def test_storage_info_shows_how_tls_is_verified(endpoint, verify, shown):
+    storage = S3MediaStorage(bucket_name="media", endpoint_url=endpoint, verify=verify)
+    assert summarize(storage)["tls"] == shown

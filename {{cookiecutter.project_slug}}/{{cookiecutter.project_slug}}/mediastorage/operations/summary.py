@@ -71,6 +71,8 @@ def tls(storage) -> str:
         return "none (plain HTTP)"
     if isinstance(storage.verify, str):
         return f"verified against {storage.verify}"
+    if storage.verify is False:
+        return "NOT verified (verify=False)"
     return "verified against botocore's CA bundle (or AWS_CA_BUNDLE)"
 
 
