@@ -16,8 +16,10 @@ from django.core.files.base import ContentFile
 from {{ cookiecutter.project_slug }}.mediastorage.backends import S3MediaStorage
 from {{ cookiecutter.project_slug }}.mediastorage.configuration import parse_storage_dsn
 from {{ cookiecutter.project_slug }}.staging import staging_area
+from {{ cookiecutter.project_slug }}.thumbnails import Rendered, publish
 
 from .certificates import make_certificate
+from .images import JPEG
 from .project import manage
 from .s3_requests import s3_requests
 from .s3_server import FaultyS3Server
@@ -80,6 +82,17 @@ def test_save_multipart_open_url_delete_over_tls(tls, through, monkeypatch):
     assert (fetched.status_code, fetched.content) == (200, small)
     storage.bucket.delete_objects(Delete={"Objects": [{"Key": small_name}, {"Key": large_name}]})
     assert tls.object_names() == []
+    assert tls.refused() == []
+
+
+def test_thumbnails_written_as_at_upload_over_tls(tls):
+    # The write path of thumbnails made at upload (thumbnails.publish: one PUT each, concurrently).
+    storage = storage_on(tls, ca_bundle=tls.ca_bundle)
+    made = [Rendered(f"size-{width}", f"photos/cat.jpg.{width}x{width}.jpg", JPEG, width, width) for width in (40, 80)]
+    assert publish(storage, made) == {}
+    assert sorted(tls.object_names()) == sorted(thumbnail.name for thumbnail in made)
+    fetched = requests.get(storage.url(made[0].name), verify=tls.ca_bundle, timeout=10)
+    assert (fetched.status_code, fetched.content) == (200, JPEG)
     assert tls.refused() == []
 
 
