@@ -120,6 +120,25 @@ def test_an_untrusted_certificate_is_refused_and_explained(tls):
     assert "Traceback" not in result.stderr
 
 
+def test_a_ca_bundle_that_does_not_sign_the_certificate_is_named(tls, tmp_path):
+    other_ca, _ = make_certificate(tmp_path)  # a valid CA file, but not the one that signed the server's
+    result = manage("storage_check", **environ_for(tls, ca_bundle=other_ca))
+    assert result.returncode == 1
+    assert (
+        f"the TLS certificate of {tls.url} is not trusted by ca_bundle {other_ca}; check that the file in "
+        "DEFAULT_STORAGE_DSN holds the CA that signed it"
+    ) in result.stdout
+
+
+def test_a_missing_ca_bundle_stops_the_checks(tls, tmp_path):
+    result = manage("check", **environ_for(tls, ca_bundle=f"{tmp_path}/missing.pem"))
+    assert result.returncode == 1
+    assert f"(storage.E004) DEFAULT_STORAGE_DSN names ca_bundle {tmp_path}/missing.pem, which is not a readable" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("through", ["ca_bundle", "AWS_CA_BUNDLE"])
 def test_storage_check_over_tls(tls, through):
     if through == "AWS_CA_BUNDLE":

@@ -123,8 +123,14 @@ def _failure(what: str, variable: str, storage, error: Exception) -> ProbeFailur
     if isinstance(error, ClientError):
         return ProbeFailure(f"cannot {what}: {explain_client_error(error, storage, variable)}")
     if isinstance(error, SSLError):
+        endpoint = mask_credentials(storage.endpoint_url)
+        if isinstance(storage.verify, str):
+            return ProbeFailure(
+                f"cannot {what}: the TLS certificate of {endpoint} is not trusted by ca_bundle {storage.verify}; "
+                f"check that the file in {variable} holds the CA that signed it"
+            )
         return ProbeFailure(
-            f"cannot {what}: the TLS certificate of {mask_credentials(storage.endpoint_url)} is not trusted; "
+            f"cannot {what}: the TLS certificate of {endpoint} is not trusted; "
             f"give its CA certificate as ca_bundle=/path/ca.pem in {variable} (or set AWS_CA_BUNDLE)"
         )
     if isinstance(error, EndpointConnectionError):
