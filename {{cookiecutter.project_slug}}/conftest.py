@@ -1,5 +1,9 @@
 """Test session set-up: start a real S3 server before Django's settings load.
 
+The server is strict as several S3-compatible services are (tests/faulty_s3_server.py): it refuses
+the checksum headers and aws-chunked bodies boto3 sends by default, so every test shows that the
+project's requests to an endpoint other than AWS pass there.
+
 The settings read DEFAULT_STORAGE_DSN when they are imported{% if cookiecutter.use_filer %} (and django-filer builds its storages){% endif %}.
 So the server must run, and the variable point at it, before Django is set up; pytest-django
 then finds Django ready."""
@@ -10,7 +14,7 @@ import django
 import pytest
 from hypothesis import settings
 
-from tests.s3_server import S3Server
+from tests.s3_server import FaultyS3Server, S3Server
 
 # In CI, hypothesis draws the same examples on every run: a red CI then means a change, not a new draw.
 # Locally the draws vary, so that new cases keep being tried.
@@ -21,7 +25,7 @@ if os.environ.get("CI"):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    server = S3Server.start()
+    server = FaultyS3Server.start()
     config.add_cleanup(server.stop)
     config.stash[S3Server.stash_key] = server
     os.environ["DEFAULT_STORAGE_DSN"] = server.dsn(S3Server.MEDIA_BUCKET)

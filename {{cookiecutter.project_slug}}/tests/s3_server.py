@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from .processes import free_port, stop_process
 
@@ -21,6 +23,8 @@ FAULTY_SERVER = Path(__file__).with_name("faulty_s3_server.py")
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 # For a server that checks credentials: moto lets this many requests through unsigned (to create the user).
 SETUP_REQUESTS = 3
+# The tests' own client sends what the project's clients send to an endpoint other than AWS.
+CLIENT_CONFIG = Config(request_checksum_calculation="when_required", response_checksum_validation="when_required")
 
 
 class S3Server:
@@ -30,26 +34,34 @@ class S3Server:
 {%- endif %}
     stash_key = pytest.StashKey["S3Server"]()
 
-    def __init__(self, process: subprocess.Popen, url: str, log_path: str):
+    def __init__(self, process: subprocess.Popen, url: str, log_path: str, ca_bundle: str | None = None):
         self.process = process
         self.url = url
         self.log_path = log_path
         self.credentials = CREDENTIALS
+        self.ca_bundle = ca_bundle  # the certificate to trust when the server speaks HTTPS
 
     @classmethod
-    def start(cls, timeout: float = 30, check_credentials: bool = False) -> "S3Server":
-        """Start a server; with check_credentials, it refuses any key but the one it made."""
+    def start(
+        cls, timeout: float = 30, check_credentials: bool = False, tls: tuple[str, str] | None = None
+    ) -> "S3Server":
+        """Start a server; with check_credentials, it refuses any key but the one it made.
+
+        tls: (certificate file, key file) to serve HTTPS with; the certificate is also the CA to trust.
+        """
         port = free_port()
         environ = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)} if check_credentials else None
         log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115
+        command = cls.command(port) + (["--cert", tls[0], "--key", tls[1]] if tls else [])
         process = subprocess.Popen(
-            cls.command(port),
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=environ,
         )
         log.close()  # the server process has its own handle
-        server = cls(process, f"http://127.0.0.1:{port}", log.name)
+        scheme = "https" if tls else "http"
+        server = cls(process, f"{scheme}://127.0.0.1:{port}", log.name, tls[0] if tls else None)
         deadline = time.monotonic() + timeout
         while not server.is_up():
             if process.poll() is not None or time.monotonic() > deadline:
@@ -80,13 +92,18 @@ class S3Server:
 
     def is_up(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):
+            with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1, context=self.ssl_context()):
                 return True
         except OSError:
             return False
 
+    def ssl_context(self) -> ssl.SSLContext | None:
+        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else None
+
     def client(self):
-        return boto3.client("s3", endpoint_url=self.url, **self.credentials)
+        return boto3.client(
+            "s3", endpoint_url=self.url, config=CLIENT_CONFIG, verify=self.ca_bundle, **self.credentials
+        )
 
     def create_buckets(self) -> None:
         client = self.client()
@@ -100,7 +117,7 @@ class S3Server:
     def reset(self) -> None:
         """Forget every object and bucket, then create the empty buckets again."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
+        urllib.request.urlopen(request, timeout=10, context=self.ssl_context()).close()
         self.create_buckets()
 
     def object_names(self, bucket: str = MEDIA_BUCKET) -> list[str]:
@@ -121,11 +138,17 @@ class S3Server:
 
 
 class FaultyS3Server(S3Server):
-    """The same S3 server behind a fault injector (tests/faulty_s3_server.py): errors, delays, a crash."""
+    """The same S3 server behind a fault injector (tests/faulty_s3_server.py): errors, delays, a crash.
+
+    It is strict as some S3-compatible services are: it refuses checksum headers and aws-chunked
+    bodies (except on DeleteObjects), which boto3 sends by default. It checks signed URLs made with
+    the test credentials as AWS does: a forged or expired one is refused, as is a SigV2 one.
+    """
 
     @classmethod
     def command(cls, port: int) -> list[str]:
-        return [sys.executable, str(FAULTY_SERVER), str(port)]
+        signing_key = f"{CREDENTIALS['aws_access_key_id']}:{CREDENTIALS['aws_secret_access_key']}"
+        return [sys.executable, str(FAULTY_SERVER), str(port), "--signing-key", signing_key]
 
     def reset(self) -> None:
         self._control("reset")
@@ -167,6 +190,10 @@ class FaultyS3Server(S3Server):
     def stats(self) -> dict:
         return self._control("stats", method="GET")
 
+    def refused(self) -> list[str]:
+        """Each request refused for a checksum header or an aws-chunked body: "METHOD PATH: HEADER"."""
+        return self.stats()["refused"]
+
     def puts(self, path: str) -> list[int]:
         """The status of every PUT whose path matches the regex, in order."""
         return [status for method, put, status in self.stats()["requests"] if method == "PUT" and re.search(path, put)]
@@ -174,5 +201,5 @@ class FaultyS3Server(S3Server):
     def _control(self, command: str, rule: dict | None = None, method: str = "POST") -> dict:
         data = json.dumps(rule).encode() if rule is not None else None
         request = urllib.request.Request(f"{self.url}/fault-api/{command}", data=data, method=method)
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10, context=self.ssl_context()) as response:
             return json.loads(response.read())

@@ -182,3 +182,21 @@ def _check_filer_storages(media) -> list:
         )
     return errors
 {%- endif %}
+
+
+@checks.register(checks.Tags.compatibility)
+def check_ca_bundles(app_configs, **kwargs):
+    """A ca_bundle that cannot be read fails every request with a TLS error that does not say why."""
+    missing = {}  # one error per variable
+    for media in configured_storages():
+        ca_bundle = getattr(media.storage, "verify", None)
+        if isinstance(ca_bundle, str) and not os.access(ca_bundle, os.R_OK):
+            missing.setdefault(media.variable, ca_bundle)
+    return [
+        checks.Error(
+            f"{variable} names ca_bundle {path}, which is not a readable file.",
+            hint="Give the absolute path of a PEM file holding the CA certificate(s) of the endpoint.",
+            id="storage.E005",
+        )
+        for variable, path in missing.items()
+    ]

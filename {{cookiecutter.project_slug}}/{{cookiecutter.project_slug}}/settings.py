@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from .env import Env
-from .mediastorage.configuration import LocalConfig, storage_from_environ
+from .mediastorage.configuration import LocalConfig, cache_control_setting, storage_from_environ
 {%- if cookiecutter.use_filer %}
 from .mediastorage.configuration.filer import filer_storages
 {%- endif %}
@@ -90,6 +90,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Cache-Control of stored files (S3; "public" is added, or "private" for files behind signed URLs).
+# Originals never reuse a name: browsers and CDNs may keep them for a year. Thumbnails are made again
+# under the same name (another crop, quality, focal point): kept an hour, then revalidated.
+MEDIA_CACHE_CONTROL = cache_control_setting(os.environ, "MEDIA_CACHE_CONTROL", "max-age=31536000, immutable")
+THUMBNAIL_CACHE_CONTROL = cache_control_setting(os.environ, "THUMBNAIL_CACHE_CONTROL", "max-age=3600, must-revalidate")
+
 # Media lives in S3-compatible object storage when DEFAULT_STORAGE_DSN is set (every instance
 # sees the same files), and in media/ beside manage.py otherwise.
 {%- if cookiecutter.region != "other" %}
@@ -112,16 +118,22 @@ private_storage = storage_from_environ(
     private=True,
 )
 {%- endif %}
+media_storage = media_storage.with_cache_control(MEDIA_CACHE_CONTROL)
+thumbnail_storage = media_storage.with_overwrite().with_cache_control(THUMBNAIL_CACHE_CONTROL)
+{%- if cookiecutter.private_media %}
+private_storage = private_storage.with_cache_control(MEDIA_CACHE_CONTROL)
+private_thumbnail_storage = private_storage.with_overwrite().with_cache_control(THUMBNAIL_CACHE_CONTROL)
+{%- endif %}
 STORAGES = {
     "default": media_storage.storages_entry(),
 {%- if cookiecutter.private_media %}
     "private": private_storage.storages_entry(),
 {%- endif %}
     # easy-thumbnails saves thumbnails to this alias (it no longer reads THUMBNAIL_DEFAULT_STORAGE).
-    "easy_thumbnails": media_storage.with_overwrite().storages_entry(),
+    "easy_thumbnails": thumbnail_storage.storages_entry(),
 {%- if cookiecutter.private_media %}
     # Thumbnails of private files (private_images.py sends them here): private too, signed URLs only.
-    "private_thumbnails": private_storage.with_overwrite().storages_entry(),
+    "private_thumbnails": private_thumbnail_storage.storages_entry(),
 {%- endif %}
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -135,9 +147,13 @@ MEDIA_ROOT = media_storage.media_root
 
 # django-filer reads only STORAGES["default"]["BACKEND"]: its storages come from the same configuration.
 {%- if cookiecutter.private_media %}
-FILER_STORAGES = filer_storages(public=media_storage, private=private_storage)
+FILER_STORAGES = filer_storages(
+    public=media_storage, private=private_storage, thumbnail_cache_control=THUMBNAIL_CACHE_CONTROL
+)
 {%- else %}
-FILER_STORAGES = filer_storages(public=media_storage, private=media_storage.as_private())
+FILER_STORAGES = filer_storages(
+    public=media_storage, private=media_storage.as_private(), thumbnail_cache_control=THUMBNAIL_CACHE_CONTROL
+)
 {%- endif %}
 {%- endif %}
 

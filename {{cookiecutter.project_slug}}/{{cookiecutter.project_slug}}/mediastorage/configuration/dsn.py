@@ -12,13 +12,24 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .endpoints import Endpoint, endpoint_for_region, split_generic_host, split_host
-from .storage_configs import LocalConfig, S3Config
+from .storage_configs import CHECKSUM_MODES, LocalConfig, S3Config
 
 S3_FORM = "s3://KEY:SECRET@BUCKET.ENDPOINT_HOST/PREFIX?auth=s3v4&domain=cdn.example.com"
 ENDPOINT_FORM = "s3://KEY:SECRET@BUCKET/PREFIX?endpoint_url=https%3A%2F%2Fminio.example.com"
 FILE_FORM = "file:///ABSOLUTE/PATH/?url=%2Fmedia%2F"
 
-S3_PARAMETERS = ("acl", "addressing_style", "auth", "domain", "endpoint_url", "qs_auth", "region_name", "url")
+S3_PARAMETERS = (
+    "acl",
+    "addressing_style",
+    "auth",
+    "ca_bundle",
+    "checksums",
+    "domain",
+    "endpoint_url",
+    "qs_auth",
+    "region_name",
+    "url",
+)
 FILE_PARAMETERS = ("url",)
 SIGNATURES = {"s3v4": "s3v4", "s3": "s3"}
 ADDRESSING_STYLES = ("auto", "path", "virtual")
@@ -203,6 +214,12 @@ def s3_config(
             raise StorageDSNError(
                 variable, f"unknown auth '{params['auth'][:20]}' (use s3v4, or s3 for the legacy signature)"
             )
+    checksums = params.get("checksums", endpoint.checksums)
+    if checksums not in (*CHECKSUM_MODES, None):
+        raise StorageDSNError(variable, f"checksums must be one of {', '.join(CHECKSUM_MODES)}")
+    verify = params.get("ca_bundle")
+    if verify is not None and not verify.startswith("/"):
+        raise StorageDSNError(variable, "ca_bundle must be the absolute path of a CA certificate file (PEM)")
     custom_domain, url_protocol = _custom_domain(sources.get("custom_domain", variable), params, location, expected)
 {%- if cookiecutter.private_media %}
     default_acl = _acl(variable, params.get("acl", "private" if private else "public-read"))
@@ -229,6 +246,8 @@ def s3_config(
         url_protocol=url_protocol,
         default_acl=default_acl,
         querystring_auth=querystring_auth,
+        verify=verify,
+        checksums=checksums,
     )
 
 

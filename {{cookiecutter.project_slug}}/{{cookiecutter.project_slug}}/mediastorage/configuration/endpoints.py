@@ -26,6 +26,18 @@ class Endpoint:
     def known_provider(self) -> bool:
         return self.provider in ("aws", "exoscale")
 
+    @property
+    def checksums(self) -> str | None:
+        """When the client computes checksums: botocore's own default on AWS, else only when required.
+
+        botocore 1.36 and later add x-amz-checksum-crc32 and x-amz-sdk-checksum-algorithm to every
+        upload and send streamed bodies over HTTPS as aws-chunked with a trailing checksum. AWS
+        accepts them; S3-compatible services refused them for months (older MinIO and Ceph, R2, B2,
+        Hetzner, ...), some still do, and Exoscale is not AWS either. "when_required" sends one only
+        where S3 demands it (DeleteObjects); the DSN parameter checksums=when_supported asks for more.
+        """
+        return None if self.provider == "aws" else "when_required"
+
 
 EXOSCALE_ZONES = frozenset({"ch-dk-2", "ch-gva-2", "de-fra-1", "de-muc-1", "at-vie-1", "at-vie-2", "bg-sof-1"})
 

@@ -9,8 +9,13 @@ from .storage_configs import LocalConfig, S3Config
 RANDOMIZED_NAMES = "filer.utils.generate_filename.randomized"
 
 
-def filer_storages(public: S3Config | LocalConfig, private: S3Config | LocalConfig) -> dict:
-    """Originals and thumbnails, public and private, with filer's usual prefixes."""
+def filer_storages(
+    public: S3Config | LocalConfig, private: S3Config | LocalConfig, *, thumbnail_cache_control: str
+) -> dict:
+    """Originals and thumbnails, public and private, with filer's usual prefixes.
+
+    Originals keep the configurations' Cache-Control; thumbnails, made again under the same name, get theirs.
+    """
     return {
         "public": {
             "main": {
@@ -19,7 +24,7 @@ def filer_storages(public: S3Config | LocalConfig, private: S3Config | LocalConf
                 "UPLOAD_TO_PREFIX": "filer_public",
             },
             "thumbnails": {
-                **_engine(public.with_overwrite()),
+                **_engine(public.with_overwrite().with_cache_control(thumbnail_cache_control)),
                 "THUMBNAIL_OPTIONS": {"base_dir": "filer_public_thumbnails"},
             },
         },
@@ -30,7 +35,7 @@ def filer_storages(public: S3Config | LocalConfig, private: S3Config | LocalConf
                 "UPLOAD_TO_PREFIX": "filer_private",
             },
             "thumbnails": {
-                **_engine(private.with_overwrite()),
+                **_engine(private.with_overwrite().with_cache_control(thumbnail_cache_control)),
                 "THUMBNAIL_OPTIONS": {"base_dir": "filer_private_thumbnails"},
             },
         },

@@ -12,6 +12,12 @@ LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 # A file read from S3 is kept in memory up to this size, then in a temporary file (the platform's
 # figure). django-storages' default, 0, keeps any file in memory, however large.
 MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# botocore's checksum settings (request_checksum_calculation, response_checksum_validation):
+# "when_supported" (its default since 1.36) adds CRC32 checksum headers to every upload and sends
+# streamed bodies over HTTPS as aws-chunked; many S3-compatible services refuse those.
+CHECKSUM_MODES = ("when_supported", "when_required")
+# Fields of S3Config that are not STORAGES OPTIONS of their name (client_config and object_parameters hold them).
+DERIVED_FIELDS = ("checksums", "cache_control")
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,23 @@ class S3Config:
     # Off unless asked (with_overwrite): two uploads of photo.jpg make two files, not one.
     file_overwrite: bool = False
     max_memory_size: int = MAX_MEMORY_SIZE
+    # A CA bundle file to trust for the endpoint's TLS certificate (None: botocore's, or AWS_CA_BUNDLE).
+    verify: str | None = None
+    # Cache-Control directives of every upload (thumbnails and staging writes included), without
+    # public/private: files behind signed URLs get "private" (no shared cache keeps them), others "public".
+    cache_control: str | None = None
+    # When botocore computes and checks checksums, one of CHECKSUM_MODES; None keeps botocore's
+    # default (or AWS_REQUEST_CHECKSUM_CALCULATION / AWS_RESPONSE_CHECKSUM_VALIDATION if set).
+    checksums: str | None = None
 
     def options(self) -> dict:
         """The STORAGES OPTIONS: every field that is set (None leaves django-storages' default)."""
-        return {name: value for name, value in asdict(self).items() if value is not None}
+        fields = asdict(self).items()
+        options = {name: value for name, value in fields if value is not None and name not in DERIVED_FIELDS}
+        if self.cache_control:
+            scope = "private" if self.querystring_auth else "public"
+            options["object_parameters"] = {"CacheControl": f"{scope}, {self.cache_control}"}
+        return options
 
     def client_config(self) -> Config:
         """The botocore settings of the storage's client.
@@ -50,6 +69,8 @@ class S3Config:
             s3={"addressing_style": self.addressing_style},
             signature_version=self.signature_version,
             retries={"mode": "standard"},
+            request_checksum_calculation=self.checksums,
+            response_checksum_validation=self.checksums,
         )
 
     def storages_entry(self) -> dict:
@@ -80,6 +101,10 @@ class S3Config:
             self, default_acl="private" if self.default_acl else None, querystring_auth=True, custom_domain=None
         )
 {%- endif %}
+
+    def with_cache_control(self, directives: str) -> "S3Config":
+        """Every file written through this storage carries these Cache-Control directives."""
+        return replace(self, cache_control=directives)
 
     def with_overwrite(self) -> "S3Config":
         """Saving under an existing name replaces the file, and skips the existence check (a request).
@@ -122,3 +147,6 @@ class LocalConfig:
 
     def with_overwrite(self) -> "LocalConfig":
         return self  # a local existence check costs no request
+
+    def with_cache_control(self, directives: str) -> "LocalConfig":
+        return self  # files on disk carry no headers; whoever serves them decides

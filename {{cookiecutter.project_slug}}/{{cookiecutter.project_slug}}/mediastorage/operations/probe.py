@@ -1,6 +1,8 @@
 """Probe a storage for real: write, read back, fetch the URL, delete; explain failures in one line."""
 
 import contextlib
+import os
+import ssl
 import urllib.error
 import urllib.request
 import uuid
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, SSLError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
@@ -89,7 +91,7 @@ def _check_url(storage, name: str, payload: bytes, variable: str) -> str:
     if not url.startswith(("http://", "https://")):
         return "url not fetched (a path this site serves)"
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=10, context=_trust(storage)) as response:
             body = response.read()
     except urllib.error.HTTPError as error:
         if getattr(storage, "querystring_auth", False):
@@ -104,6 +106,13 @@ def _check_url(storage, name: str, payload: bytes, variable: str) -> str:
     return "url fetched"
 
 
+def _trust(storage) -> ssl.SSLContext | None:
+    """Trust for fetching the URL what the storage's client trusts: its ca_bundle, or AWS_CA_BUNDLE."""
+    ca_bundle = getattr(storage, "verify", None)
+    ca_bundle = ca_bundle if isinstance(ca_bundle, str) else os.environ.get("AWS_CA_BUNDLE")
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
+
+
 def _step(what: str, variable: str, storage, action):
     try:
         return action()
@@ -116,6 +125,17 @@ def _step(what: str, variable: str, storage, action):
 def _failure(what: str, variable: str, storage, error: Exception) -> ProbeFailure:
     if isinstance(error, ClientError):
         return ProbeFailure(f"cannot {what}: {explain_client_error(error, storage, variable)}")
+    if isinstance(error, SSLError):
+        endpoint = mask_credentials(storage.endpoint_url)
+        if isinstance(storage.verify, str):
+            return ProbeFailure(
+                f"cannot {what}: the TLS certificate of {endpoint} is not trusted by ca_bundle {storage.verify}; "
+                f"check that the file in {variable} holds the CA that signed it"
+            )
+        return ProbeFailure(
+            f"cannot {what}: the TLS certificate of {endpoint} is not trusted; "
+            f"give its CA certificate as ca_bundle=/path/ca.pem in {variable} (or set AWS_CA_BUNDLE)"
+        )
     if isinstance(error, EndpointConnectionError):
         return ProbeFailure(f"cannot {what}: the endpoint {mask_credentials(storage.endpoint_url)} is unreachable")
     if isinstance(error, BotoCoreError):

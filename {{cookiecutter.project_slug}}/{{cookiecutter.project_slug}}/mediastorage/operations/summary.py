@@ -25,6 +25,8 @@ def summarize(storage) -> dict[str, str]:
             "region": storage.region_name or "not set",
             "addressing": storage.addressing_style or "auto",
             "signature": signature(storage),
+            "checksums": checksums(storage),
+            "tls": tls(storage),
             "location": storage.location or "(bucket root)",
             "url": _example_url(storage),
             "acl": storage.default_acl or "none (the bucket's policy decides)",
@@ -47,6 +49,31 @@ def signature(storage) -> str:
     if version is None:
         return "botocore's default (legacy SigV2 for signed URLs in some regions)"
     return SIGNATURES.get(version, version)
+
+
+CHECKSUMS = {
+    "when_required": "when_required (only where S3 requires one, e.g. DeleteObjects)",
+    "when_supported": "when_supported (CRC32 on every upload and download)",
+}
+
+
+def checksums(storage) -> str:
+    """When the storage's client adds checksum headers (botocore's request_checksum_calculation)."""
+    mode = storage.client_config.request_checksum_calculation
+    if mode is None:
+        return "botocore's default (when_supported, unless AWS_REQUEST_CHECKSUM_CALCULATION says otherwise)"
+    return CHECKSUMS.get(mode, mode)
+
+
+def tls(storage) -> str:
+    endpoint = storage.endpoint_url or "https:"
+    if endpoint.startswith("http:"):
+        return "none (plain HTTP)"
+    if isinstance(storage.verify, str):
+        return f"verified against {storage.verify}"
+    if storage.verify is False:
+        return "NOT verified (verify=False)"
+    return "verified against botocore's CA bundle (or AWS_CA_BUNDLE)"
 
 
 def _example_url(storage) -> str:
