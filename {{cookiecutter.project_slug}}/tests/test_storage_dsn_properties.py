@@ -321,11 +321,12 @@ def test_a_trailing_dot_is_read_as_the_same_host_or_refused(host, dots):
 @given(SECRETS | HOSTILE, st.lists(st.sampled_from(["acl=none", "colour=blue", "auth=s3v4", "x_y="]), max_size=3))
 def test_the_unknown_parameter_check_reads_the_dsn_as_the_parser_does(secret, parameters):
     """A '?', '&' or '=' in a secret pasted as it is never becomes a parameter name (storage.W004)."""
-    dsn = f"s3://KEY:{secret}@my-bucket.s3.eu-central-1.amazonaws.com/" + (
-        "?" + "&".join(parameters) if parameters else ""
-    )
+    query = "?" + "&".join(parameters) if parameters else ""
+    dsn = f"s3://KEY:{secret}@my-bucket.s3.eu-central-1.amazonaws.com/{query}"
     found = unknown_parameters(dsn)
-    assert found == unknown_parameters(dsn.replace(secret, other_secret(secret), 1))
+    assert found == unknown_parameters(
+        f"s3://KEY:{other_secret(secret)}@my-bucket.s3.eu-central-1.amazonaws.com/{query}"
+    )
     if not isinstance(parse(dsn), StorageDSNError):
         assert set(found) == {parameter.split("=")[0] for parameter in parameters} - {"acl", "auth"}
 
