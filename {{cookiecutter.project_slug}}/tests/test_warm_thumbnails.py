@@ -16,12 +16,14 @@ from easy_thumbnails.options import ThumbnailOptions
 from .images import image_bytes
 from .s3_requests import s3_requests
 {%- if cookiecutter.use_filer %}
-from .upload_helpers import FILER_STORAGES, filer_image_without_thumbnails
+from .upload_helpers import FILER_STORAGES, filer_image_without_thumbnails, filer_lookup_options
 
 WATCHED = [storages["default"], *FILER_STORAGES]
 THUMBNAIL_STORAGE = FILER_STORAGES[1]  # filer's public thumbnails
 ALIAS_TARGET = "filer.Image.file"
-ALIASES = ["admin_120", "admin_240", "admin_40", "admin_80", "large", "medium", "small"]
+ALIASES = ["large", "medium", "small"]
+# And what filer asks for itself: 4 admin icons, the change page's preview (2), image.icons and image.thumbnails (5).
+PER_IMAGE = len(ALIASES) + 4 + 2 + 5
 TEMPLATE = '{% raw %}{% load thumbnail %}{% for image in images %}{% thumbnail image "small" %} {% endfor %}{% endraw %}'
 {%- else %}
 from .upload_helpers import photos_without_thumbnails
@@ -30,6 +32,7 @@ WATCHED = [storages["default"], storages["easy_thumbnails"]]
 THUMBNAIL_STORAGE = storages["easy_thumbnails"]
 ALIAS_TARGET = "gallery.Photo.image"
 ALIASES = ["large", "medium", "small"]
+PER_IMAGE = len(ALIASES)
 TEMPLATE = '{% raw %}{% load thumbnail %}{% for photo in images %}{% thumbnail photo.image "small" %} {% endfor %}{% endraw %}'
 {%- endif %}
 
@@ -89,11 +92,16 @@ def original(image) -> str:
 {%- endif %}
 
 
-def expected_names(image, only=ALIASES) -> set[str]:
+def expected_names(image, only=None) -> set[str]:
+    """The names of the aliases (all, or only these){% if cookiecutter.use_filer %}, and with all of them what filer's own lookups ask for{% endif %}."""
     thumbnailer = get_thumbnailer(source_of(image))
     transparent = original(image).endswith(".png")
-    options = {alias: ThumbnailOptions(aliases.get(alias, ALIAS_TARGET)) for alias in only}
-    return {thumbnailer.get_thumbnail_name(options[alias], transparent) for alias in only}
+    options = [ThumbnailOptions(aliases.get(alias, ALIAS_TARGET)) for alias in only or ALIASES]
+{%- if cookiecutter.use_filer %}
+    if only is None:
+        options += [ThumbnailOptions(wanted) for wanted in filer_lookup_options(image)]
+{%- endif %}
+    return {thumbnailer.get_thumbnail_name(wanted, transparent) for wanted in options}
 
 
 def test_warms_every_alias_with_one_get_per_image_and_one_put_per_thumbnail(s3_server, images):
@@ -102,6 +110,7 @@ def test_warms_every_alias_with_one_get_per_image_and_one_put_per_thumbnail(s3_s
         output, errors = warm()
 
     names = set().union(*(expected_names(image) for image in images))
+    assert len(names) == 2 * PER_IMAGE
     assert summary(output) == {"verb": "made", "thumbnails": len(names), "images": 2, "skipped": 0, "failed": 0}
     assert errors == ""
     originals = [original(image) for image in images]
@@ -141,7 +150,7 @@ def test_dry_run_counts_and_sends_nothing(s3_server, images):
         output, _ = warm(dry_run=True)
     assert sent == []
     assert Thumbnail.objects.count() == 0
-    expected = {"verb": "would make", "thumbnails": 2 * len(ALIASES), "images": 2, "skipped": 0, "failed": 0}
+    expected = {"verb": "would make", "thumbnails": 2 * PER_IMAGE, "images": 2, "skipped": 0, "failed": 0}
     assert summary(output) == expected
 
 
@@ -185,9 +194,9 @@ def test_failures_are_listed_and_the_rest_is_made(s3_server, images):
 
     assert str(error.value) == "2 of 2 images failed (listed above); run again to retry them."
     lines = err.getvalue().splitlines()
-    assert len(lines) == 2 * len(ALIASES)
+    assert len(lines) == 2 * PER_IMAGE
     # Image by image, in the order of their names (not the order the failures came in), each alias once.
-    assert [line.split(" (")[0] for line in lines] == sorted([broken] * len(ALIASES) + [missing] * len(ALIASES))
+    assert [line.split(" (")[0] for line in lines] == sorted([broken] * PER_IMAGE + [missing] * PER_IMAGE)
     for name, why in ((broken, r"\w+Error: .+"), (missing, r".*NoSuchKey.*")):
         assert all(re.fullmatch(rf"{re.escape(name)} \(\w+\): {why}", line) for line in lines if name in line)
     assert summary(out.getvalue())["failed"] == 2
@@ -197,13 +206,13 @@ def test_failures_are_listed_and_the_rest_is_made(s3_server, images):
 def test_a_progress_bar_on_a_terminal(s3_server, images):
     output, _ = warm(stdout=Terminal())
     assert output.startswith("\r[")
-    assert output.splitlines()[-2] == f"[{'#' * 30}] 2/2 images, {2 * len(ALIASES)} thumbnails, 0 failed"
+    assert output.splitlines()[-2] == f"[{'#' * 30}] 2/2 images, {2 * PER_IMAGE} thumbnails, 0 failed"
     assert summary(output)["images"] == 2
 
 
 def test_renders_on_several_processes(s3_server, images):
     output, _ = warm(processes=2)
-    assert summary(output)["thumbnails"] == 2 * len(ALIASES)
+    assert summary(output)["thumbnails"] == 2 * PER_IMAGE
     names = set().union(*(expected_names(image) for image in images))
     assert {thumbnail.name for thumbnail in Thumbnail.objects.all()} == names
     assert names <= set(s3_server.object_names())

@@ -36,6 +36,10 @@ from PIL import Image, ImageFile
 from s3transfer.constants import ALLOWED_DOWNLOAD_ARGS
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
+{%- if cookiecutter.use_filer %}
+
+from . import filer_thumbnails
+{%- endif %}
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +51,26 @@ PIL_IMAGES = {
     "easy_thumbnails.source_generators.pil_image",
     "{{ cookiecutter.project_slug }}.thumbnail_sources.pil_image",
 }
-DEFAULT_PROCESSORS = (
-    "easy_thumbnails.processors.colorspace",
-    "easy_thumbnails.processors.autocrop",
-    "easy_thumbnails.processors.scale_and_crop",
-    "easy_thumbnails.processors.filters",
-    "easy_thumbnails.processors.background",
-)
+# easy-thumbnails' processors{% if cookiecutter.use_filer %}, and the project's (filer's focal point in place of scale_and_crop,
+# the same without a focal point){% endif %}: sizes are all they take from the source's pixels.
+DRAFTABLE_PROCESSORS = {
+    (
+        "easy_thumbnails.processors.colorspace",
+        "easy_thumbnails.processors.autocrop",
+        "easy_thumbnails.processors.scale_and_crop",
+        "easy_thumbnails.processors.filters",
+        "easy_thumbnails.processors.background",
+    ),
+{%- if cookiecutter.use_filer %}
+    (
+        "easy_thumbnails.processors.colorspace",
+        "easy_thumbnails.processors.autocrop",
+        "filer.thumbnail_processors.scale_and_crop_with_subject_location",
+        "easy_thumbnails.processors.filters",
+        "easy_thumbnails.processors.background",
+    ),
+{%- endif %}
+}
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,13 @@ def wanted_thumbnails(fieldfile, only: Iterable[str] | None = None) -> dict[str,
     options = aliases.all(_alias_target(fieldfile), include_global=True)
     if only is not None:
         options = {name: value for name, value in options.items() if name in set(only)}
-    return {name: dict(value) for name, value in options.items()}
+    wanted = {name: dict(value) for name, value in options.items()}
+{%- if cookiecutter.use_filer %}
+    if isinstance(fieldfile.instance, BaseImage):
+        # With the image's focal point, and what filer's admin, image.icons and image.thumbnails ask for.
+        return filer_thumbnails.wanted(fieldfile.instance, wanted, filer_own=only is None)
+{%- endif %}
+    return wanted
 
 
 def _alias_target(fieldfile) -> str:
@@ -168,8 +191,9 @@ def _scale(options: dict, width: int, height: int) -> float:
 def _may_draft(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> bool:
     """A reduced decode gives the same sizes only with the default processors and no option in source pixels."""
     processors = thumbnailer.thumbnail_processors or thumbnail_settings.THUMBNAIL_PROCESSORS
-    in_source_pixels = {"box", "subject_location"}
-    return tuple(processors) == DEFAULT_PROCESSORS and not any(in_source_pixels & set(o) for o in wanted.values())
+    in_source_pixels = ("box", "subject_location")
+    given = any(options.get(option) for options in wanted.values() for option in in_source_pixels)
+    return tuple(processors) in DRAFTABLE_PROCESSORS and not given
 
 
 def publish(storage, thumbnails: list[Rendered]) -> dict[str, str]:
@@ -208,10 +232,14 @@ def _generic_writer(storage):
 def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_changed: bool = False) -> None:
     """Record stored thumbnails in easy-thumbnails' tables, as its save_thumbnail() does (names, times, sizes).
 
+    source_changed: the source is a new file, so every thumbnail recorded before is out of date. Otherwise the
+    source's time is left alone: easy-thumbnails counts a thumbnail as current while it is not older than its
+    source, and moving the source's time would make every other thumbnail of the image stale.
     In one transaction: one commit, not one per row (each costs a disk flush).
     """
     with transaction.atomic():
-        thumbnailer.get_source_cache(create=True, update=source_changed)
+        if source_changed or not thumbnailer.get_source_cache():
+            thumbnailer.get_source_cache(create=True, update=True)
         for thumbnail in thumbnails:
             cached = thumbnailer.get_thumbnail_cache(thumbnail.name, create=True, update=True)
             ThumbnailDimensions.objects.update_or_create(
