@@ -32,6 +32,7 @@ FILER_ONLY = [
     f"{SLUG}/mediastorage/configuration/filer.py",
     f"{SLUG}/filer_thumbnails.py",
     "tests/test_filer.py",
+    "tests/test_thumbnail_lookups.py",
 ]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
 PRIVATE_MEDIA_ONLY = [f"{SLUG}/private_images.py", "tests/test_private_images.py"]
