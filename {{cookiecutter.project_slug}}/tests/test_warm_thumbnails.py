@@ -2,10 +2,12 @@
 
 import io
 import re
+import sys
 
 import pytest
 from django.core.files.storage import storages
 from django.core.management import call_command
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import CommandError
 from django.template import Context, Template
 from easy_thumbnails.alias import aliases
@@ -13,7 +15,8 @@ from easy_thumbnails.files import get_thumbnailer
 from easy_thumbnails.models import Thumbnail
 from easy_thumbnails.options import ThumbnailOptions
 
-from .images import image_bytes
+from .http_client import fetch
+from .images import image_bytes, image_size
 from .s3_requests import s3_requests
 {%- if cookiecutter.use_filer %}
 from .upload_helpers import FILER_STORAGES, filer_image_without_thumbnails, filer_lookup_options
@@ -24,6 +27,7 @@ ALIAS_TARGET = "filer.Image.file"
 ALIASES = ["large", "medium", "small"]
 # And what filer asks for itself: 4 admin icons, the change page's preview (2), image.icons and image.thumbnails (5).
 PER_IMAGE = len(ALIASES) + 4 + 2 + 5
+FIELD = "file"
 TEMPLATE = '{% raw %}{% load thumbnail %}{% for image in images %}{% thumbnail image "small" %} {% endfor %}{% endraw %}'
 {%- else %}
 from .upload_helpers import photos_without_thumbnails
@@ -33,6 +37,7 @@ THUMBNAIL_STORAGE = storages["easy_thumbnails"]
 ALIAS_TARGET = "gallery.Photo.image"
 ALIASES = ["large", "medium", "small"]
 PER_IMAGE = len(ALIASES)
+FIELD = "image"
 TEMPLATE = '{% raw %}{% load thumbnail %}{% for photo in images %}{% thumbnail photo.image "small" %} {% endfor %}{% endraw %}'
 {%- endif %}
 
@@ -143,6 +148,60 @@ def test_a_second_run_skips_what_is_recorded_and_force_makes_it_again(s3_server,
     assert summary(output)["thumbnails"] == len(first)
     assert len([request for request in sent if request.startswith("PUT")]) == len(first)
     assert all(thumbnail.modified > first[thumbnail.name] for thumbnail in Thumbnail.objects.all())
+
+
+def every_lookup_is_free(images) -> bool:
+    """Whether every alias of every image{% if cookiecutter.use_filer %} (and what filer asks for itself){% endif %} is found as made, with no request."""
+    with s3_requests(*WATCHED) as sent:
+        for image in images:
+            thumbnailer = get_thumbnailer(source_of(image))
+            for name in expected_names(image):
+                assert thumbnailer.thumbnail_exists(name), name
+        Template(TEMPLATE.replace('"small"', '"medium"')).render(Context({"images": images}))
+    return sent == []
+
+
+@pytest.mark.parametrize("options", [{"aliases": ["small"], "force": True}, {"force": True}, {"aliases": ["medium"]}])
+def test_making_some_thumbnails_leaves_the_others_current(s3_server, images, options):
+    warm()
+    made_first = {thumbnail.name: thumbnail.modified for thumbnail in Thumbnail.objects.all()}
+
+    output, _ = warm(**options)
+
+    assert every_lookup_is_free(images)
+    again, _ = warm()  # nothing new: nothing made
+    assert summary(again) == {"verb": "made", "thumbnails": 0, "images": 0, "skipped": 2, "failed": 0}
+    remade = {thumbnail.name for thumbnail in Thumbnail.objects.all() if thumbnail.modified > made_first[thumbnail.name]}
+    assert len(remade) == summary(output)["thumbnails"]
+
+
+def test_a_new_alias_is_made_alone_and_the_others_stay_current(s3_server, images, monkeypatch):
+    warm()
+    tiny = {"size": (20, 20), "crop": True{% if cookiecutter.use_filer %}, "ALIAS": "tiny"{% endif %}}
+    monkeypatch.setitem(aliases._aliases, "", {**aliases._aliases[""], "tiny": tiny})
+
+    with s3_requests(*WATCHED) as sent:
+        output, _ = warm()
+
+    assert summary(output) == {"verb": "made", "thumbnails": 2, "images": 2, "skipped": 0, "failed": 0}
+    assert sorted(request.split()[0] for request in sent) == ["GET", "GET", "PUT", "PUT"]
+    monkeypatch.setattr(sys.modules[__name__], "ALIASES", [*ALIASES, "tiny"])
+    assert every_lookup_is_free(images)
+
+
+def test_a_new_file_for_an_image_makes_every_thumbnail_again(s3_server, images):
+    warm()
+    image = images[0]
+    replaced = image_bytes("JPEG", (600, 400))
+    setattr(image, FIELD, SimpleUploadedFile("cat.jpg", replaced, "image/jpeg"))
+    image.save()  # as the admin saves a new file for it: its thumbnails are made at once, from the new bytes
+    image = type(image).objects.get(pk=image.pk)
+
+    assert every_lookup_is_free([image])
+    small = get_thumbnailer(source_of(image)).get_thumbnail(aliases.get("small", ALIAS_TARGET))
+    medium = get_thumbnailer(source_of(image)).get_thumbnail(aliases.get("medium", ALIAS_TARGET))
+    assert (small.width, small.height, medium.width, medium.height) == (160, 160, 480, 320)
+    assert image_size(fetch(medium.url).body) == (480, 320)
 
 
 def test_dry_run_counts_and_sends_nothing(s3_server, images):
