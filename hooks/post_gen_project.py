@@ -31,6 +31,7 @@ COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade
 FILER_ONLY = [
     f"{SLUG}/mediastorage/configuration/filer.py",
     f"{SLUG}/filer_thumbnails.py",
+    f"{SLUG}/focal_point.py",
     "tests/test_filer.py",
     "tests/test_thumbnail_lookups.py",
 ]

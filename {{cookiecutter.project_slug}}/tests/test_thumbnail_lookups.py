@@ -7,7 +7,9 @@ filer's templates with the focal point). Each way is tried on an image of its ow
 file of its own would otherwise serve the next one. Made ahead at upload and by warm_thumbnails alike.
 """
 
+import io
 import re
+from urllib.parse import unquote
 
 import pytest
 from django.core.files.storage import storages
@@ -17,7 +19,9 @@ from django.urls import reverse
 from easy_thumbnails.alias import aliases
 from easy_thumbnails.files import get_thumbnailer
 from filer.models import Image
+from PIL import Image as PILImage
 
+from .http_client import fetch
 from .images import image_bytes
 from .s3_requests import s3_requests
 from .upload_helpers import FILER_STORAGES, filer_image_without_thumbnails, filer_upload
@@ -144,3 +148,42 @@ def test_filer_change_page_and_widget_show_the_previews_made_ahead(s3_server, ad
     assert widget_icons == {f"{size}x{size}_q85_crop_subsampling-2.jpg" for size in (40, 80, 120, 240)}
     assert {url.removeprefix(BASE_URL) for url in previews | thumbnail_urls_in(icons)} <= stored
     assert set(s3_server.object_names()) == stored
+
+
+def halves(size: tuple[int, int]) -> bytes:
+    """A picture whose left half is red and right half blue: a crop shows which part it kept."""
+    picture = PILImage.new("RGB", size, "red")
+    picture.paste("blue", (size[0] // 2, 0, size[0], size[1]))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def left_edge(url: str) -> str:
+    red, _, blue = PILImage.open(io.BytesIO(fetch(url).body)).convert("RGB").getpixel((2, 80))
+    return "red" if red > blue else "blue"
+
+
+def test_moving_the_focal_point_makes_the_thumbnails_for_it_at_once(s3_server, admin_client):
+    image = made_ahead("upload", admin_client, "harbour.jpg", halves((400, 200)))
+    centred = render('<% thumbnail image "ALIAS" subject_location=image.subject_location %>', image)[0]
+    assert left_edge(centred) == "red"  # the middle of the picture: the red half, then the blue
+
+    with s3_requests(*WATCHED) as sent:
+        image.subject_location = "350,100"  # on the blue half, as the admin's focal point widget saves it
+        image.save()
+
+    original = image.file.name
+    made = [request.removeprefix("PUT ") for request in sent[1:]]
+    # One read of the original; the aliases, image.icons and image.thumbnails for the new point, written once each.
+    assert sent[0] == f"GET {original}" and all(request.startswith("PUT ") for request in sent[1:])
+    assert len(made) == len(set(made)) == len(ALIASES) + 5
+    assert all("subject_location-350,100" in name for name in made)
+
+    image = Image.objects.get(pk=image.pk)
+    with s3_requests(*WATCHED) as page:
+        urls = ALIAS_LOOKUPS["filer's template, with the focal point"](image)
+        icons, thumbnails = image.icons, image.thumbnails
+    assert page == []
+    assert {unquote(url.removeprefix(BASE_URL)) for url in [*urls, *icons.values(), *thumbnails.values()]} <= set(made)
+    assert left_edge(urls[0]) == "blue"  # the crop keeps the focal point

@@ -251,6 +251,27 @@ def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_chang
         signals.thumbnail_created.send(sender=made)
 
 
+def not_made_yet(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> dict[str, dict]:
+    """The wanted thumbnails that easy-thumbnails' lookups would not find as made and current."""
+    return {
+        alias: options
+        for alias, options in wanted.items()
+        if not thumbnailer.get_existing_thumbnail(thumbnailer.get_options(options))
+    }
+
+
+def make_missing_thumbnails(fieldfile) -> dict[str, str]:
+    """Every wanted thumbnail of a stored image not made yet, from one read of the original; failures by alias."""
+    thumbnailer = source_thumbnailer(fieldfile)
+    wanted = not_made_yet(thumbnailer, wanted_thumbnails(fieldfile))
+    if not wanted:
+        return {}
+    made, failures = render(thumbnailer, _read(None, fieldfile), wanted)
+    failures |= publish(thumbnailer.thumbnail_storage, made)
+    record(thumbnailer, [thumbnail for thumbnail in made if thumbnail.alias not in failures])
+    return failures
+
+
 def keep_uploaded_content(sender, instance, **kwargs) -> None:
     """pre_save handler: hold on to the content of each image about to be stored, for make_thumbnails_on_upload.
 

@@ -118,12 +118,7 @@ class Command(BaseCommand):
                 fieldfile = getattr(instance, field_name)
                 wanted = thumbnails.wanted_thumbnails(fieldfile, aliases)
                 if not force:
-                    thumbnailer = thumbnails.source_thumbnailer(fieldfile)
-                    wanted = {
-                        alias: options
-                        for alias, options in wanted.items()
-                        if not thumbnailer.get_existing_thumbnail(thumbnailer.get_options(options))
-                    }
+                    wanted = thumbnails.not_made_yet(thumbnails.source_thumbnailer(fieldfile), wanted)
                 job = Job(fieldfile.name, instance, field_name, wanted)
                 if wanted:
                     yield job
