@@ -143,7 +143,10 @@ def test_filer_change_page_and_widget_show_the_previews_made_ahead(s3_server, ad
     # filer asks whether the original exists (a HEAD each time); no thumbnail is made or read.
     assert [request for request in sent if not request.startswith(f"HEAD {image.file.name}")] == []
     previews = thumbnail_urls_in(page.content.decode())
-    assert {url.split("__")[-1] for url in previews} == {"210x158_q85_subsampling-2_upscale.jpg", "420x316_q85_subsampling-2_upscale.jpg"}
+    assert {url.split("__")[-1] for url in previews} == {
+        "210x158_q85_subsampling-2_upscale.jpg",
+        "420x316_q85_subsampling-2_upscale.jpg",
+    }
     widget_icons = {url.split("__")[-1] for url in thumbnail_urls_in(icons)}
     assert widget_icons == {f"{size}x{size}_q85_crop_subsampling-2.jpg" for size in (40, 80, 120, 240)}
     assert {url.removeprefix(BASE_URL) for url in previews | thumbnail_urls_in(icons)} <= stored

@@ -2,12 +2,11 @@
 
 import io
 import re
-import sys
 
 import pytest
 from django.core.files.storage import storages
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.template import Context, Template
 from easy_thumbnails.alias import aliases
@@ -150,12 +149,12 @@ def test_a_second_run_skips_what_is_recorded_and_force_makes_it_again(s3_server,
     assert all(thumbnail.modified > first[thumbnail.name] for thumbnail in Thumbnail.objects.all())
 
 
-def every_lookup_is_free(images) -> bool:
+def every_lookup_is_free(images, *more_aliases: str) -> bool:
     """Whether every alias of every image{% if cookiecutter.use_filer %} (and what filer asks for itself){% endif %} is found as made, with no request."""
     with s3_requests(*WATCHED) as sent:
         for image in images:
             thumbnailer = get_thumbnailer(source_of(image))
-            for name in expected_names(image):
+            for name in expected_names(image) | (expected_names(image, more_aliases) if more_aliases else set()):
                 assert thumbnailer.thumbnail_exists(name), name
         Template(TEMPLATE.replace('"small"', '"medium"')).render(Context({"images": images}))
     return sent == []
@@ -171,7 +170,7 @@ def test_making_some_thumbnails_leaves_the_others_current(s3_server, images, opt
     assert every_lookup_is_free(images)
     again, _ = warm()  # nothing new: nothing made
     assert summary(again) == {"verb": "made", "thumbnails": 0, "images": 0, "skipped": 2, "failed": 0}
-    remade = {thumbnail.name for thumbnail in Thumbnail.objects.all() if thumbnail.modified > made_first[thumbnail.name]}
+    remade = [thumbnail for thumbnail in Thumbnail.objects.all() if thumbnail.modified > made_first[thumbnail.name]]
     assert len(remade) == summary(output)["thumbnails"]
 
 
@@ -185,8 +184,7 @@ def test_a_new_alias_is_made_alone_and_the_others_stay_current(s3_server, images
 
     assert summary(output) == {"verb": "made", "thumbnails": 2, "images": 2, "skipped": 0, "failed": 0}
     assert sorted(request.split()[0] for request in sent) == ["GET", "GET", "PUT", "PUT"]
-    monkeypatch.setattr(sys.modules[__name__], "ALIASES", [*ALIASES, "tiny"])
-    assert every_lookup_is_free(images)
+    assert every_lookup_is_free(images, "tiny")
 
 
 def test_a_new_file_for_an_image_makes_every_thumbnail_again(s3_server, images):

@@ -1,10 +1,10 @@
 """Uploads through the admin, one way for each way a test reaches it (Django's test client, HTTP to a running
 site, a browser), and images saved as a site saves them (so the upload hook runs) or put in place behind its
 back (so it does not)."""
-{%- if cookiecutter.use_filer %}
 
+{% if cookiecutter.use_filer -%}
 import math
-{%- endif %}
+{% endif -%}
 from pathlib import Path
 
 import requests
@@ -42,8 +42,6 @@ def assert_every_thumbnail_loaded(page) -> None:
 {%- if cookiecutter.use_filer %}
 
 
-# The sizes django-filer's admin asks for (folder listing, widget, icon view); made ahead with the aliases.
-FILER_ICON_SIZES = filer_settings.DEFERRED_THUMBNAIL_SIZES
 FILER_STORAGES = [
     filer_settings.FILER_PUBLICMEDIA_STORAGE,
     filer_settings.FILER_PUBLICMEDIA_THUMBNAIL_STORAGE,

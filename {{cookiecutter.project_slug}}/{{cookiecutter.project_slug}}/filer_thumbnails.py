@@ -27,7 +27,8 @@ def wanted(image: BaseImage, aliases: dict[str, dict], *, filer_own: bool = True
 
 
 def _filer_own(image: BaseImage, focal: dict) -> dict[str, dict]:
-    own = {f"filer_admin_{size}": {"size": (size, size), "crop": True} for size in filer_settings.DEFERRED_THUMBNAIL_SIZES}
+    sizes = filer_settings.DEFERRED_THUMBNAIL_SIZES
+    own = {f"filer_admin_{size}": {"size": (size, size), "crop": True} for size in sizes}
     if image.width and image.height:
         height, width, _ = get_aspect_ratio_and_download_url({}, True, image, 0, 0)
         own["filer_preview"] = {"size": (width, height), "upscale": True}

@@ -28,7 +28,7 @@ def follow_focal_point(sender, instance, created, raw=False, **kwargs) -> None:
     try:
         failures = make_missing_thumbnails(instance.file)
     except Exception as error:  # the editor's change stands; the thumbnails are left to the pages
-        logger.warning("Could not make the thumbnails of %s for its focal point: %s", instance.file.name, reason(error))
+        logger.warning("Could not make thumbnails of %s for its focal point: %s", instance.file.name, reason(error))
         return
     for alias, why in failures.items():
         logger.warning("Could not make the %r thumbnail of %s for its focal point: %s", alias, instance.file.name, why)

@@ -260,6 +260,9 @@ def not_made_yet(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> dict[str,
     }
 
 
+{%- if cookiecutter.use_filer %}
+
+
 def make_missing_thumbnails(fieldfile) -> dict[str, str]:
     """Every wanted thumbnail of a stored image not made yet, from one read of the original; failures by alias."""
     thumbnailer = source_thumbnailer(fieldfile)
@@ -270,6 +273,7 @@ def make_missing_thumbnails(fieldfile) -> dict[str, str]:
     failures |= publish(thumbnailer.thumbnail_storage, made)
     record(thumbnailer, [thumbnail for thumbnail in made if thumbnail.alias not in failures])
     return failures
+{%- endif %}
 
 
 def keep_uploaded_content(sender, instance, **kwargs) -> None:
