@@ -9,7 +9,9 @@ would choose, in the storage it would use, with the database records its lookups
 
 The pixels are easy-thumbnails' own (Thumbnailer.generate_thumbnail); the one change is that the
 source is decoded once per image, not once per size, at the smallest JPEG scale that still leaves
-every size twice the pixels it needs (what Pillow's own Image.thumbnail() does).
+every size twice the pixels it needs (what Pillow's own Image.thumbnail() does), and each size is
+scaled from the smallest picture in hand that still has twice its pixels: the decoded original, or a
+larger size already made of the whole picture (scaling costs in proportion to the pixels scaled from).
 """
 
 import logging
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
-from easy_thumbnails import signals
+from easy_thumbnails import processors, signals
 from easy_thumbnails.alias import aliases
 from easy_thumbnails.conf import settings as thumbnail_settings
 from easy_thumbnails.files import Thumbnailer, ThumbnailFile, get_thumbnailer
@@ -133,14 +135,23 @@ def render(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> 
     rendered, failures = [], {}
     thumbnailer.file = File(BytesIO(source), thumbnailer.name)  # easy-thumbnails reads this, not the storage
     try:
-        decoded = _decode_once(thumbnailer, source, wanted)
-        if decoded is not None:
-            thumbnailer.source_generators = [lambda source, **options: decoded]
-        for alias, options in wanted.items():
+        reduce = _may_draft(thumbnailer, wanted)
+        decoded, full_size = _decode_once(source, wanted, reduce) if _decodable(thumbnailer, wanted) else (None, None)
+        in_hand = [decoded]  # pictures of the whole source: the decoded one, then larger sizes made
+        full = None
+        for alias, options in _largest_first(wanted, full_size) if reduce and decoded else wanted.items():
             try:
+                if decoded is not None:
+                    picture = _smallest_enough(in_hand, options, full_size) if reduce else decoded
+                    if picture is None:  # none scales to easy-thumbnails' own size: the source at full size
+                        full = full or _decode_once(source, wanted, reduce=False)[0]
+                        picture = full
+                    thumbnailer.source_generators = [lambda source, picture=picture, **options: picture]
                 thumbnail = thumbnailer.generate_thumbnail(thumbnailer.get_options(options))
                 width, height = thumbnail.image.size
                 rendered.append(Rendered(alias, thumbnail.name, thumbnail.file.read(), width, height))
+                if reduce and _whole_picture(options):
+                    in_hand.append(thumbnail.image)
             except Exception as error:
                 failures[alias] = reason(error)
     except Exception as error:
@@ -153,17 +164,21 @@ def render(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> 
     return rendered, failures
 
 
-def _decode_once(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> Image.Image | None:
-    """The source decoded as easy-thumbnails' pil_image() would, once for all sizes; None where that does not apply."""
+def _decodable(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> bool:
+    """Whether easy-thumbnails would decode the source with Pillow, as _decode_once() does."""
     generators = thumbnailer.source_generators or thumbnail_settings.THUMBNAIL_SOURCE_GENERATORS
     if generators[0] not in PIL_IMAGES or Path(thumbnailer.name).suffix.lower() == ".svg":
-        return None
-    if any(options.get("exif_orientation") is False for options in wanted.values()):
-        return None
+        return False
+    return not any(options.get("exif_orientation") is False for options in wanted.values())
+
+
+def _decode_once(source: bytes, wanted: dict[str, dict], reduce: bool) -> tuple[Image.Image, tuple[int, int]]:
+    """The source decoded as easy-thumbnails' pil_image() would, once for all sizes, and its full size (both
+    turned as its EXIF says)."""
     image = Image.open(BytesIO(source))
-    if _may_draft(thumbnailer, wanted):
+    width, height = image.size
+    if reduce:
         # Decode at a reduced JPEG scale that still leaves every size twice the pixels it takes.
-        width, height = image.size
         scale = min(1.0, 2 * max(_scale(options, width, height) for options in wanted.values()))
         image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
     try:
@@ -171,7 +186,56 @@ def _decode_once(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict
         image.load()
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
-    return exif_orientation(image)
+    turned = exif_orientation(image)
+    turned_sides = (turned.width > turned.height) != (image.width > image.height)
+    return turned, (height, width) if turned_sides else (width, height)
+
+
+def _largest_first(wanted: dict[str, dict], full_size: tuple[int, int]) -> list[tuple[str, dict]]:
+    return sorted(wanted.items(), key=lambda item: _scale(item[1], *full_size), reverse=True)
+
+
+def _smallest_enough(in_hand: list[Image.Image], options: dict, full_size: tuple[int, int]) -> Image.Image | None:
+    """The smallest picture in hand with at least twice the pixels this size takes, and that scales to the size
+    easy-thumbnails makes from the full source (a reduced picture's sides are rounded); None if there is none."""
+    needed = 2 * _scale(options, *full_size) * full_size[0] - 0.5
+    for picture in sorted(in_hand, key=lambda picture: picture.width):
+        if picture.width >= needed and _outline(options, picture.size) == _outline(options, full_size):
+            return picture
+    return None
+
+
+GEOMETRY_OPTIONS = ("size", "crop", "upscale", "zoom", "target")  # what scale_and_crop() takes
+
+
+class _Outline:
+    """A picture's size without its pixels, for scale_and_crop(): the size it is scaled to, then cropped to."""
+
+    def __init__(self, size: tuple[int, int], scaled_to: tuple[int, int] | None = None):
+        self.size, self.scaled_to = tuple(size), scaled_to
+
+    def resize(self, size, **kwargs) -> "_Outline":
+        return _Outline(size, scaled_to=tuple(size))
+
+    def crop(self, box) -> "_Outline":
+        return _Outline((box[2] - box[0], box[3] - box[1]), self.scaled_to)
+
+
+def _outline(options: dict, size: tuple[int, int]) -> tuple:
+    """(scaled to, cropped to) for a picture of this size; a reduced one's may differ where scale_and_crop() rounds."""
+    geometry = {option: options[option] for option in GEOMETRY_OPTIONS if option in options}
+    if geometry.get("crop") == "smart":  # the same sizes; only where it cuts depends on the pixels
+        geometry["crop"] = True
+    outline = processors.scale_and_crop(_Outline(size), **geometry)
+    return outline.scaled_to, outline.size
+
+
+# Options that leave a thumbnail the whole picture, only smaller: a source as good as the original for smaller sizes.
+WHOLE_PICTURE_OPTIONS = {"size", "ALIAS", "quality", "subsampling", "upscale", "subject_location"}
+
+
+def _whole_picture(options: dict) -> bool:
+    return not any(value for option, value in options.items() if option not in WHOLE_PICTURE_OPTIONS)
 
 
 def _scale(options: dict, width: int, height: int) -> float:
