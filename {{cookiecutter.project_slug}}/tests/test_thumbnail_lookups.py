@@ -190,3 +190,14 @@ def test_moving_the_focal_point_makes_the_thumbnails_for_it_at_once(s3_server, a
     assert page == []
     assert {unquote(url.removeprefix(BASE_URL)) for url in [*urls, *icons.values(), *thumbnails.values()]} <= set(made)
     assert left_edge(urls[0]) == "blue"  # the crop keeps the focal point
+
+
+def test_an_alias_that_does_not_name_itself_is_named_by_a_check(settings):
+    from {{ cookiecutter.project_slug }}.filer_thumbnails import check_aliases_name_themselves
+
+    assert check_aliases_name_themselves(None) == []
+    named, unnamed = {"size": (160, 160), "ALIAS": "small"}, {"size": (9, 9)}
+    settings.THUMBNAIL_ALIASES = {"": {"small": named}, "blog": {"hero": unnamed}}
+    [warning] = check_aliases_name_themselves(None)
+    assert (warning.id, warning.hint) == ("thumbnails.W001", """Add "ALIAS": 'hero' to its options.""")
+    assert warning.msg.startswith("THUMBNAIL_ALIASES['blog']['hero'] does not name itself")

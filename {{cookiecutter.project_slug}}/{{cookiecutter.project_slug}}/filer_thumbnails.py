@@ -10,6 +10,8 @@ every lookup finds its file. Taken from filer's own settings and code, so that t
 - image.icons (FILER_ADMIN_ICON_SIZES) and image.thumbnails (DEFAULT_THUMBNAILS), with the focal point.
 """
 
+from django.conf import settings
+from django.core import checks
 from filer import settings as filer_settings
 from filer.models.abstract import BaseImage
 from filer.templatetags.filer_admin_tags import get_aspect_ratio_and_download_url
@@ -38,3 +40,23 @@ def _filer_own(image: BaseImage, focal: dict) -> dict[str, dict]:
     for name, options in BaseImage.DEFAULT_THUMBNAILS.items():
         own[f"filer_{name}"] = {**options, **focal}
     return own
+
+
+@checks.register(checks.Tags.compatibility)
+def check_aliases_name_themselves(app_configs, **kwargs):
+    """With filer, an alias without "ALIAS": its name gets two thumbnail files, one made ahead and one on demand.
+
+    easy-thumbnails adds ALIAS to the options of thumbnailer[alias] and of the thumbnail_url filter, not to the
+    tag's; django-filer writes every option into a thumbnail's name. With ALIAS in the alias, all ask alike.
+    """
+    return [
+        checks.Warning(
+            f"THUMBNAIL_ALIASES[{target!r}][{name!r}] does not name itself: with django-filer, "
+            "the thumbnail tag and the thumbnail_url filter would make two files of it.",
+            hint=f'Add "ALIAS": {name!r} to its options.',
+            id="thumbnails.W001",
+        )
+        for target, named in (settings.THUMBNAIL_ALIASES or {}).items()
+        for name, options in named.items()
+        if options.get("ALIAS") != name
+    ]
