@@ -25,11 +25,12 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
-from easy_thumbnails import processors, signals
+from easy_thumbnails import signals
 from easy_thumbnails.alias import aliases
 from easy_thumbnails.conf import settings as thumbnail_settings
 from easy_thumbnails.files import Thumbnailer, ThumbnailFile, get_thumbnailer
 from easy_thumbnails.models import ThumbnailDimensions
+from easy_thumbnails.processors import scale_and_crop
 from easy_thumbnails.utils import exif_orientation
 {%- if cookiecutter.use_filer %}
 from filer.models.abstract import BaseImage
@@ -224,9 +225,7 @@ class _Outline:
 def _outline(options: dict, size: tuple[int, int]) -> tuple:
     """(scaled to, cropped to) for a picture of this size; a reduced one's may differ where scale_and_crop() rounds."""
     geometry = {option: options[option] for option in GEOMETRY_OPTIONS if option in options}
-    if geometry.get("crop") == "smart":  # the same sizes; only where it cuts depends on the pixels
-        geometry["crop"] = True
-    outline = processors.scale_and_crop(_Outline(size), **geometry)
+    outline = scale_and_crop(_Outline(size), **geometry)
     return outline.scaled_to, outline.size
 
 
@@ -253,11 +252,13 @@ def _scale(options: dict, width: int, height: int) -> float:
 
 
 def _may_draft(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> bool:
-    """A reduced decode gives the same sizes only with the default processors and no option in source pixels."""
+    """A reduced picture gives the same thumbnails only with the default processors and no option in source pixels
+    (nor a smart crop, which cuts where the pixels say)."""
     processors = thumbnailer.thumbnail_processors or thumbnail_settings.THUMBNAIL_PROCESSORS
     in_source_pixels = ("box", "subject_location")
     given = any(options.get(option) for options in wanted.values() for option in in_source_pixels)
-    return tuple(processors) in DRAFTABLE_PROCESSORS and not given
+    smart = any(options.get("crop") == "smart" for options in wanted.values())
+    return tuple(processors) in DRAFTABLE_PROCESSORS and not given and not smart
 
 
 def publish(storage, thumbnails: list[Rendered]) -> dict[str, str]:
