@@ -32,6 +32,7 @@ FILER_ONLY = [
     f"{SLUG}/mediastorage/configuration/filer.py",
     f"{SLUG}/filer_thumbnails.py",
     f"{SLUG}/focal_point.py",
+    f"{SLUG}/filer_uploads.py",
     "tests/test_filer.py",
     "tests/test_thumbnail_lookups.py",
 ]
