@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from common import PeakMemory, bake, require_test_packages, s3_test_server, verdict  # benchmarks/common.py
@@ -156,7 +156,7 @@ def store_images(args, raw, bucket: str) -> list:
     model, field = image_model(args.filer)
     if not args.filer:
         return model.objects.bulk_create(model(title=name, image=name) for name in names)
-    known = {"_width": args.width, "_height": args.height, "date_taken": datetime.now(timezone.utc)}
+    known = {"_width": args.width, "_height": args.height, "date_taken": datetime.now(UTC)}
     # filer's images are two tables: no bulk_create.
     return [model.objects.create(file=name, original_filename=name, **known) for name in names]
 
