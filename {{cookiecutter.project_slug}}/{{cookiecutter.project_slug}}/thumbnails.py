@@ -145,13 +145,13 @@ def render(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> 
                 if decoded is not None:
                     picture = _smallest_enough(in_hand, options, full_size) if reduce else decoded
                     if picture is None:  # none scales to easy-thumbnails' own size: the source at full size
-                        full = full or _decode_once(source, wanted, reduce=False)[0]
+                        full = full or _full_picture(source, wanted, decoded, full_size)
                         picture = full
                     thumbnailer.source_generators = [lambda source, picture=picture, **options: picture]
                 thumbnail = thumbnailer.generate_thumbnail(thumbnailer.get_options(options))
                 width, height = thumbnail.image.size
                 rendered.append(Rendered(alias, thumbnail.name, thumbnail.file.read(), width, height))
-                if reduce and _whole_picture(options):
+                if reduce and _whole_picture(options) and thumbnail.image.width < decoded.width:  # not upscaled
                     in_hand.append(thumbnail.image)
             except Exception as error:
                 failures[alias] = reason(error)
@@ -190,6 +190,11 @@ def _decode_once(source: bytes, wanted: dict[str, dict], reduce: bool) -> tuple[
     turned = exif_orientation(image)
     turned_sides = (turned.width > turned.height) != (image.width > image.height)
     return turned, (height, width) if turned_sides else (width, height)
+
+
+def _full_picture(source: bytes, wanted: dict[str, dict], decoded: Image.Image, full_size: tuple[int, int]):
+    """The source at full size: the decoded picture if it is (no reduced decode), else decoded again."""
+    return decoded if decoded.size == full_size else _decode_once(source, wanted, reduce=False)[0]
 
 
 def _largest_first(wanted: dict[str, dict], full_size: tuple[int, int]) -> list[tuple[str, dict]]:
