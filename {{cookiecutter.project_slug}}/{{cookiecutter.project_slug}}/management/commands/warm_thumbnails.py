@@ -204,7 +204,8 @@ class Pipeline:
         one by one, so that the images that cannot be recorded are named."""
         stored = [job for job in self.unrecorded if job.stored]
         try:
-            thumbnails.record_many([(job.thumbnailer, job.stored) for job in stored])
+            if stored:
+                thumbnails.record_many([(job.thumbnailer, job.stored) for job in stored])
         except Exception:
             for job in stored:
                 try:
