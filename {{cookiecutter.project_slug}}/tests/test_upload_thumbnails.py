@@ -134,6 +134,41 @@ def test_upload_makes_every_alias_without_reading_the_original(s3_server, concur
     assert page == []
 
 
+def page(template: str, photo) -> list[str]:
+    """Render a Django template written with <% %> and << >> (this file is itself a cookiecutter template), once
+    per alias (`ALIAS` in it): what each renders."""
+    for jinja_safe, django in [("<%", "{" + "%"), ("%>", "%" + "}"), ("<<", "{" + "{"), (">>", "}" + "}")]:
+        template = template.replace(jinja_safe, django)
+    load = "{" + "% load thumbnail %" + "}"
+    return [Template(load + template.replace("ALIAS", alias)).render(Context({"photo": photo})) for alias in ALIASES]
+
+
+PHOTO_LOOKUPS = {  # the documented ways of asking for an alias of an image field, each to the three URLs
+    "tag": lambda photo: page('<% thumbnail photo.image "ALIAS" %>', photo),
+    "tag with as": lambda photo: page('<% thumbnail photo.image "ALIAS" as t %><< t.url >>', photo),
+    "thumbnail_url filter": lambda photo: page('<< photo.image|thumbnail_url:"ALIAS" >>', photo),
+    "thumbnailer by alias": lambda photo: [get_thumbnailer(photo.image)[alias].url for alias in ALIASES],
+    "get_thumbnail": lambda photo: [
+        get_thumbnailer(photo.image).get_thumbnail(aliases.get(alias)).url for alias in ALIASES
+    ],
+}
+
+
+@pytest.mark.parametrize("lookup", list(PHOTO_LOOKUPS))
+def test_each_lookup_finds_the_thumbnails_made_at_upload(s3_server, lookup):
+    photo = photo_upload("quay.jpg", image_bytes("JPEG", (640, 480)))  # an image of its own for each way
+    stored = set(s3_server.object_names())
+
+    with s3_requests(storages["default"], storages["easy_thumbnails"]) as sent:
+        urls = PHOTO_LOOKUPS[lookup](type(photo).objects.get(pk=photo.pk))
+
+    assert sent == []
+    assert set(s3_server.object_names()) == stored  # no second object under another name
+    base = storages["easy_thumbnails"].url(photo.image.name).removesuffix(photo.image.name)
+    assert {url.removeprefix(base) for url in urls} <= stored - {photo.image.name}
+    assert len(set(urls)) == len(ALIASES)
+
+
 @pytest.mark.parametrize("size", [(1601, 1203), (1203, 1601), (999, 1000), (2000, 77)])
 def test_a_reduced_decode_gives_easy_thumbnails_own_sizes(s3_server, monkeypatch, size):
     # Small sizes, so that the decode is reduced (JPEG draft): the results must be the sizes easy-thumbnails makes.
