@@ -1,0 +1,343 @@
+"""manage.py media_copy: between two S3 servers, within one (server-side), to and from local folders,
+resumed after an interruption, refused onto itself; headers, metadata and ACLs kept."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+from urllib.parse import quote
+
+import pytest
+from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
+
+from {{ cookiecutter.project_slug }}.mediacopy import CopyRefused, open_side, plan_copy, run_copy
+from {{ cookiecutter.project_slug }}.mediacopy.sides import check_apart
+
+from .http_client import fetch
+from .project import PROJECT, project_environ
+from .s3_server import S3Server
+
+MB = 1024 * 1024
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+@pytest.fixture(scope="module")
+def other_server():
+    """A second S3 server: another endpoint, so copies to it are streamed."""
+    server = S3Server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def other(other_server) -> S3Server:
+    other_server.reset()
+    return other_server
+
+
+def put_samples(server: S3Server, bucket: str = S3Server.MEDIA_BUCKET) -> dict[str, bytes]:
+    """A public image with headers and metadata, a private document, a file in nested folders."""
+    client = server.client()
+    client.put_object(
+        Bucket=bucket,
+        Key="photos/cat.jpg",
+        Body=b"cat",
+        ACL="public-read",
+        ContentType="image/jpeg",
+        CacheControl="max-age=31536000",
+        Metadata={"photographer": "ada"},
+    )
+    client.put_object(
+        Bucket=bucket, Key="private/contract.pdf", Body=b"%PDF", ACL="private", ContentType="application/pdf"
+    )
+    client.put_object(Bucket=bucket, Key="a/b/c/notes.txt", Body=b"notes", ACL="public-read", ContentType="text/plain")
+    return {"photos/cat.jpg": b"cat", "private/contract.pdf": b"%PDF", "a/b/c/notes.txt": b"notes"}
+
+
+def contents(server: S3Server, bucket: str = S3Server.MEDIA_BUCKET) -> dict[str, bytes]:
+    client = server.client()
+    return {name: client.get_object(Bucket=bucket, Key=name)["Body"].read() for name in server.object_names(bucket)}
+
+
+def is_public(server: S3Server, bucket: str, key: str) -> bool:
+    grants = server.client().get_object_acl(Bucket=bucket, Key=key)["Grants"]
+    return any(grant["Grantee"].get("URI") == ALL_USERS and grant["Permission"] == "READ" for grant in grants)
+
+
+def media_copy(*args: str) -> str:
+    out = StringIO()
+    call_command("media_copy", *args, stdout=out)
+    return out.getvalue()
+
+
+def assert_kept(server: S3Server, bucket: str) -> None:
+    """What put_samples() stored, with its headers, metadata and ACLs (and anonymous GETs to match)."""
+    client = server.client()
+    cat = client.head_object(Bucket=bucket, Key="photos/cat.jpg")
+    assert cat["ContentType"] == "image/jpeg"
+    assert cat["CacheControl"] == "max-age=31536000"
+    assert cat["Metadata"] == {"photographer": "ada"}
+    assert client.head_object(Bucket=bucket, Key="private/contract.pdf")["ContentType"] == "application/pdf"
+    assert is_public(server, bucket, "photos/cat.jpg")
+    assert not is_public(server, bucket, "private/contract.pdf")
+    assert fetch(f"{server.url}/{bucket}/photos/cat.jpg").status == 200
+    assert fetch(f"{server.url}/{bucket}/private/contract.pdf").status == 403  # anonymous: refused
+
+
+def test_between_two_servers_streamed_keeping_headers_metadata_and_acls(s3_server, other):
+    samples = put_samples(s3_server)
+
+    output = media_copy("default", other.dsn(other.MEDIA_BUCKET))
+
+    assert contents(other) == samples
+    assert_kept(other, other.MEDIA_BUCKET)
+    assert output.startswith(
+        "media_copy: copied 3 files (0.0 MB, streamed), skipped 0 already there (0.0 MB), 0 failed"
+    )
+    assert "\r[" not in output  # no progress bar when the output is not a terminal
+    again = media_copy("default", other.dsn(other.MEDIA_BUCKET))
+    assert again.startswith("media_copy: copied 0 files (0.0 MB, streamed), skipped 3 already there")
+
+
+def test_within_one_server_copies_server_side(s3_server):
+    s3_server.client().create_bucket(Bucket="test-site")
+    samples = put_samples(s3_server)
+    plan = plan_copy(open_side("SOURCE", "default"), open_side("DESTINATION", s3_server.dsn("test-site")))
+
+    result = run_copy(plan)
+
+    assert result.server_side and result.copied == 3 and not result.failures
+    assert contents(s3_server, "test-site") == samples
+    assert_kept(s3_server, "test-site")
+    source, copy = s3_server.client().head_object, s3_server.client().head_object
+    assert (
+        source(Bucket="media", Key="photos/cat.jpg")["ETag"] == copy(Bucket="test-site", Key="photos/cat.jpg")["ETag"]
+    )
+
+
+@pytest.mark.parametrize("way", ["server-side", "streamed"])
+def test_multipart_path_through_a_lowered_threshold(s3_server, other, way):
+    """Above the threshold the copy goes in parts (CopyObject stops at 5 GB; here 5 MB), headers and all;
+    its ETag is then not the source's, and the marker it writes lets the next run skip it."""
+    big = os.urandom(11 * MB)
+    s3_server.client().put_object(
+        Bucket="media", Key="video/big.mp4", Body=big, ContentType="video/mp4", Metadata={"take": "2"}, ACL="private"
+    )
+    if way == "server-side":
+        s3_server.client().create_bucket(Bucket="test-site")
+        server, bucket, parts = s3_server, "test-site", 3  # 5 MB parts
+    else:
+        server, bucket, parts = other, other.MEDIA_BUCKET, 2  # the storage's own multipart settings: 8 MB parts
+    sides = open_side("SOURCE", "default"), open_side("DESTINATION", server.dsn(bucket))
+
+    result = run_copy(plan_copy(*sides), copy_threshold=5 * MB)
+
+    assert result.copied == 1 and not result.failures and result.server_side == (way == "server-side")
+    head = server.client().head_object(Bucket=bucket, Key="video/big.mp4")
+    assert head["ETag"].endswith(f'-{parts}"')  # the multipart path was taken
+    assert head["ContentType"] == "video/mp4"
+    assert head["Metadata"]["take"] == "2"
+    assert not is_public(server, bucket, "video/big.mp4")
+    assert contents(server, bucket)["video/big.mp4"] == big
+    again = run_copy(plan_copy(*sides), copy_threshold=5 * MB)
+    assert (again.copied, again.skipped) == (0, 1)
+
+
+def test_local_folder_to_s3_and_back(s3_server, tmp_path):
+    source = tmp_path / "source"
+    files = {"photos/dog.png": b"\x89PNG dog", "docs/a b/read me.txt": b"hello", "top.css": b"body{}"}
+    for name, content in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_bytes(content)
+
+    up = media_copy(f"file://{source}/", "default")
+    down = media_copy("default", f"file://{tmp_path}/back/")
+
+    assert contents(s3_server) == files
+    assert s3_server.client().head_object(Bucket="media", Key="photos/dog.png")["ContentType"] == "image/png"
+    back = tmp_path / "back"
+    assert {
+        path.relative_to(back).as_posix(): path.read_bytes() for path in back.rglob("*") if path.is_file()
+    } == files
+    assert "copied 3 files" in up and "copied 3 files" in down
+    assert "copied 0 files" in media_copy(f"file://{source}/", "default")
+    assert "copied 0 files" in media_copy("default", f"file://{tmp_path}/back/")
+    (source / "top.css").write_bytes(b"body{color:red}")  # changed: copied again, alone
+    assert "copied 1 files" in media_copy(f"file://{source}/", "default")
+
+
+def test_prefix_dry_run_and_delete(s3_server, other):
+    put_samples(s3_server)
+    other.client().put_object(Bucket="media", Key="photos/old.jpg", Body=b"old")
+    other.client().put_object(Bucket="media", Key="elsewhere/keep.txt", Body=b"keep")
+    destination = other.dsn(other.MEDIA_BUCKET)
+
+    dry = media_copy("default", destination, "--prefix", "photos", "--delete", "--dry-run")
+    assert dry.startswith("media_copy: would copy 1 files (0.0 MB, streamed), would skip 0 already there")
+    assert ", would delete 1, " in dry
+    assert sorted(other.object_names()) == ["elsewhere/keep.txt", "photos/old.jpg"]  # nothing changed
+
+    output = media_copy("default", destination, "--prefix", "photos/", "--delete", "--no-input")
+    assert ", deleted 1, " in output
+    assert sorted(other.object_names()) == ["elsewhere/keep.txt", "photos/cat.jpg"]  # outside the prefix: kept
+
+
+def test_delete_asks_first(s3_server, other, monkeypatch):
+    put_samples(s3_server)
+    other.client().put_object(Bucket="media", Key="stale.txt", Body=b"old")
+    monkeypatch.setattr("builtins.input", lambda question: "no")
+
+    with pytest.raises(CommandError, match="Cancelled: nothing was copied or deleted."):
+        media_copy("default", other.dsn(other.MEDIA_BUCKET), "--delete")
+
+    assert other.object_names() == ["stale.txt"]
+
+
+SECRET = "Sup3rS3cretValue"
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "message"),
+    [
+        (
+            "default",
+            "default",
+            "SOURCE (DEFAULT_STORAGE_DSN) and DESTINATION (DEFAULT_STORAGE_DSN) are the same storage",
+        ),
+        ("default", "{media}sub", "SOURCE (DEFAULT_STORAGE_DSN) and DESTINATION (DESTINATION) overlap"),
+        ("{media}a/b", "{media}a", "SOURCE (SOURCE) and DESTINATION (DESTINATION) overlap"),
+        ("default", "s3//KEY:{secret}@media", "DESTINATION is neither a storage of this project"),
+        ("default", "COPY_TARGET_DSN", "DESTINATION: the environment variable COPY_TARGET_DSN is not set"),
+        ("s3://KEY:{secret}@/", "default", "SOURCE: no bucket name."),
+    ],
+)
+def test_refused_in_one_line_without_the_secret(s3_server, source, destination, message):
+    media = f"s3://KEY:{SECRET}@media/?endpoint_url={s3_server.url}".replace("/?", "/{path}?")
+
+    def spelled(argument: str) -> str:
+        if argument.startswith("{media}"):
+            return media.format(path=argument.removeprefix("{media}"))
+        return argument.format(secret=SECRET)
+
+    with pytest.raises(CommandError) as refused:
+        media_copy(spelled(source), spelled(destination))
+
+    text = str(refused.value)
+    assert message in text
+    assert "\n" not in text and SECRET not in text
+
+
+FOLDERS = st.lists(st.sampled_from(["a", "b", "ab", "a b", "média"]), max_size=3)
+
+
+@given(
+    source=FOLDERS,
+    destination=FOLDERS,
+    prefix=FOLDERS,
+    buckets=st.sampled_from([("media", "media"), ("media", "other")]),
+)
+def test_refused_exactly_when_one_side_holds_the_other(source, destination, prefix, buckets):
+    """Any two key prefixes on one endpoint: refused when they are one bucket and one prefix holds the other
+    (whole folders: "a" does not hold "ab"), with --prefix taken into account; allowed otherwise."""
+
+    def side(role: str, bucket: str, folders: list[str]):
+        path = "/".join(quote(folder) for folder in folders)
+        return open_side(role, f"s3://KEY:SECRET@{bucket}/{path}?endpoint_url=http%3A%2F%2F127.0.0.1%3A9")
+
+    sides = side("SOURCE", buckets[0], source), side("DESTINATION", buckets[1], destination)
+    roots = source + prefix, destination + prefix
+    one, other = roots
+    overlapping = buckets[0] == buckets[1] and (one[: len(other)] == other or other[: len(one)] == one)
+    try:
+        check_apart(*sides, "/".join(prefix))
+    except CopyRefused as refusal:
+        assert overlapping, str(refusal)
+        assert "SECRET" not in str(refusal)
+    else:
+        assert not overlapping
+
+
+def test_a_refusal_from_the_command_line_has_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "manage.py"), "media_copy", f"file://{tmp_path}/", f"file://{tmp_path}/x/"],
+        cwd=tmp_path,
+        env=project_environ(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("CommandError: SOURCE (SOURCE) and DESTINATION (DESTINATION) overlap")
+    assert "Traceback" not in result.stderr
+
+
+def run_command(*args: str, **environ: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(PROJECT / "manage.py"), "media_copy", *args],
+        env=project_environ(**environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def local_files(folder, count: int) -> None:
+    folder.mkdir()
+    for number in range(count):
+        (folder / f"{number:03}.txt").write_bytes(f"file {number}".encode())
+
+
+def test_a_killed_run_resumes_where_it_stopped(faulty, tmp_path):
+    """The copying process is killed half-way: the next run copies only the rest, and aborts the
+    multipart upload an interrupted run left unfinished."""
+    local_files(tmp_path / "source", 30)
+    faulty.slow_down("/media/", 0.1)  # PUTs take a while: the kill comes half-way
+    source, destination = f"file://{tmp_path}/source/", faulty.dsn(faulty.MEDIA_BUCKET)
+
+    process = run_command(source, destination, "--workers", "2")
+    deadline = time.monotonic() + 60
+    while len(faulty.object_names()) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    time.sleep(0.5)  # the PUTs the server was holding when the process died are stored meanwhile
+    stored = len(faulty.object_names())
+    assert 10 <= stored < 30
+    # What a run killed during a large file's upload leaves behind (parts the bucket keeps, and bills).
+    faulty.client().create_multipart_upload(Bucket="media", Key="029.txt")
+
+    finished = run_command(source, destination)
+    output, errors = finished.communicate(timeout=120)
+
+    assert finished.returncode == 0, errors
+    assert f"copied {30 - stored} files" in output and f"skipped {stored} already there" in output
+    assert len(faulty.object_names()) == 30
+    assert "aborted 1 unfinished uploads" in output
+    assert faulty.client().list_multipart_uploads(Bucket="media").get("Uploads", []) == []
+
+
+def test_a_server_down_mid_copy_fails_listing_each_file_then_a_second_run_finishes(faulty, tmp_path):
+    local_files(tmp_path / "source", 20)
+    faulty.outage_after(8, path="/media/")
+    source, destination = f"file://{tmp_path}/source/", faulty.dsn(faulty.MEDIA_BUCKET, key="KEY", secret=SECRET)
+
+    failed = run_command(source, destination, "--workers", "2")
+    output, errors = failed.communicate(timeout=180)
+
+    assert failed.returncode == 1
+    faulty.recover()
+    stored = len(faulty.object_names())
+    assert 8 <= stored < 20
+    listed = [line.split(": ")[0] for line in errors.splitlines() if "(ServiceUnavailable)" in line]
+    assert sorted(listed) == sorted(set(f"{number:03}.txt" for number in range(20)) - set(faulty.object_names()))
+    assert errors.endswith(f"CommandError: {20 - stored} files failed (listed above); run again to retry them.\n")
+    assert "Traceback" not in errors and SECRET not in output + errors
+
+    finished = run_command(source, destination)
+    output, errors = finished.communicate(timeout=120)
+    assert finished.returncode == 0, errors
+    assert f"copied {20 - stored} files" in output and f"skipped {stored} already there" in output
