@@ -119,6 +119,19 @@ def test_within_one_server_copies_server_side(s3_server):
     )
 
 
+{%- if cookiecutter.private_media %}
+
+
+def test_the_private_storage_by_its_name_stays_private(s3_server, other):
+    s3_server.client().put_object(Bucket="private", Key="invoices/1.pdf", Body=b"%PDF", ACL="private")
+
+    media_copy("private", other.dsn(other.MEDIA_BUCKET))
+
+    assert not is_public(other, other.MEDIA_BUCKET, "invoices/1.pdf")
+    assert fetch(f"{other.url}/media/invoices/1.pdf").status == 403
+{%- endif %}
+
+
 @pytest.mark.parametrize("way", ["server-side", "streamed"])
 def test_multipart_path_through_a_lowered_threshold(s3_server, other, way):
     """Above the threshold the copy goes in parts (CopyObject stops at 5 GB; here 5 MB), headers and all;
