@@ -131,7 +131,7 @@ def server_side_possible(plan: Plan) -> bool:
     if first is None:
         return True
     source = plan.source.storage
-    client = plan.destination.storage.connection.meta.client
+    client = plan.destination.client
     try:
         client.head_object(Bucket=source.bucket_name, Key=key(source, first.name))
     except ClientError as error:
@@ -144,7 +144,7 @@ def abort_unfinished_uploads(plan: Plan, dry_run: bool) -> int:
     if not plan.destination.is_s3:
         return 0
     storage = plan.destination.storage
-    client = storage.connection.meta.client
+    client = plan.destination.client
     root = plan.destination.root(plan.prefix)
     names = {key(storage, name) for name in plan.source_entries}
     pages = client.get_paginator("list_multipart_uploads").paginate(
@@ -168,7 +168,7 @@ def delete_extra(plan: Plan, dry_run: bool, failures: dict[str, str], secrets: t
     deleted = 0
     storage = plan.destination.storage
     if plan.destination.is_s3:
-        client = storage.connection.meta.client
+        client = plan.destination.client
         for start in range(0, len(names), DELETE_BATCH):
             batch = {key(storage, name): name for name in names[start : start + DELETE_BATCH]}
             try:

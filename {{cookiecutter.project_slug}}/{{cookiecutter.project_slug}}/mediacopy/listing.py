@@ -37,7 +37,7 @@ def _s3_listing(side: Side, prefix: str):
     storage = side.storage
     location = storage.location.strip("/")
     root = side.root(prefix)
-    pages = storage.connection.meta.client.get_paginator("list_objects_v2").paginate(
+    pages = side.client.get_paginator("list_objects_v2").paginate(
         Bucket=storage.bucket_name, Prefix=f"{root}/" if root else ""
     )
     for page in pages:
@@ -104,7 +104,7 @@ class Fingerprints:
     def _marker(self, name: str) -> str | None:
         storage = self.destination.storage
         try:
-            head = storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=key(storage, name))
+            head = self.destination.client.head_object(Bucket=storage.bucket_name, Key=key(storage, name))
         except ClientError as error:
             if is_not_found(error):
                 return None

@@ -53,7 +53,7 @@ def transfer_manager(side: Side, workers: int, threshold: int | None = None) -> 
         max_request_concurrency=workers,
         max_submission_concurrency=workers,
     )
-    return TransferManager(side.storage.connection.meta.client, config)
+    return TransferManager(side.client, config)
 
 
 class ObjectCopier:
@@ -98,7 +98,7 @@ class ObjectCopier:
         if is_multipart(entry.etag) or entry.size >= self.copy_threshold:
             # The copy's ETag will not be the source's: write the marker, with the headers and metadata,
             # which a multipart copy does not take over by itself once the size is given.
-            head = source.connection.meta.client.head_object(Bucket=source.bucket_name, Key=source_key)
+            head = self.source.client.head_object(Bucket=source.bucket_name, Key=source_key)
             extra |= {"MetadataDirective": "REPLACE", **_headers(head), "Metadata": _marked(head, entry.etag)}
         future = self.managers["copy"].copy(
             {"Bucket": source.bucket_name, "Key": source_key},
@@ -106,7 +106,7 @@ class ObjectCopier:
             key(self.destination.storage, entry.name),
             extra_args=extra,
             subscribers=[KnownSize(entry)],
-            source_client=source.connection.meta.client,
+            source_client=self.source.client,
         )
         future.result()
 
@@ -116,7 +116,7 @@ class ObjectCopier:
         source = self.source.storage
         source_key = key(source, entry.name)
         extra = self._acl(source_key)
-        response = source.connection.meta.client.get_object(Bucket=source.bucket_name, Key=source_key)
+        response = self.source.client.get_object(Bucket=source.bucket_name, Key=source_key)
         extra |= _headers(response)
         metadata = {name: value for name, value in response.get("Metadata", {}).items() if name != MARKER}
         if is_multipart(entry.etag) or entry.size >= self.upload_threshold:
@@ -183,7 +183,7 @@ class ObjectCopier:
             return {}  # acl=none: the destination bucket refuses ACLs (its policy decides)
         source = self.source.storage
         try:
-            grants = source.connection.meta.client.get_object_acl(Bucket=source.bucket_name, Key=source_key)
+            grants = self.source.client.get_object_acl(Bucket=source.bucket_name, Key=source_key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in NO_ACLS and not is_not_found(error):
                 return {"ACL": self.destination.storage.default_acl}  # the source has none: the destination's

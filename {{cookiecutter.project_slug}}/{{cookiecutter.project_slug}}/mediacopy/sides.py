@@ -3,7 +3,7 @@ configuration layer, and the refusal of a copy onto itself."""
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,13 +30,20 @@ class CopyRefused(Exception):
     """The copy cannot start; the message says why in one line, naming the variable, never a secret."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Side:
     """One side of a copy: a storage, what the user called it, and the variable its settings came from."""
 
     role: str  # "SOURCE" or "DESTINATION"
     variable: str  # the variable (or argument) that holds its DSN, for messages
     storage: Storage
+    # The storage's boto3 client, taken once: S3Storage.connection is per thread, and a client per worker
+    # thread would cost each of them botocore's start-up (about a second) and connections of its own.
+    client: object = field(init=False, default=None, repr=False)
+
+    def __post_init__(self):
+        if self.is_s3:
+            self.client = self.storage.connection.meta.client
 
     @property
     def is_s3(self) -> bool:
