@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from ..mediastorage.masking import mask_credentials
+from ..mediastorage.operations.probe import explain_client_error
 from ..staging.errors import is_not_found, masked_reason
 from ..staging.transfers import DEFAULT_WORKERS
 from .listing import Entry, Fingerprints, key, listing
@@ -55,7 +56,21 @@ def plan_copy(source: Side, destination: Side, prefix: str = "") -> Plan:
     if {".", ".."} & set(prefix.split("/")):
         raise CopyRefused("--prefix must not contain '.' or '..' segments")
     check_apart(source, destination, prefix)
-    return Plan(source, destination, prefix, listing(source, prefix), listing(destination, prefix))
+    if not source.is_s3 and not Path(source.storage.location).is_dir():
+        raise CopyRefused(f"SOURCE ({source.variable}): the folder {source.storage.location} does not exist")
+    return Plan(source, destination, prefix, _listed(source, prefix), _listed(destination, prefix))
+
+
+def _listed(side: Side, prefix: str) -> dict[str, Entry]:
+    try:
+        return listing(side, prefix)
+    except ClientError as error:
+        reason = explain_client_error(error, side.storage, side.variable)
+    except EndpointConnectionError:
+        reason = f"the endpoint {mask_credentials(side.storage.endpoint_url)} is unreachable"
+    except (BotoCoreError, OSError) as error:
+        reason = mask_credentials(masked_reason(error, side.secrets))
+    raise CopyRefused(f"{side.role} ({side.variable}): cannot list {side}: {reason}")
 
 
 def run_copy(

@@ -3,7 +3,8 @@ configuration layer, and the refusal of a copy onto itself."""
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,13 +38,13 @@ class Side:
     role: str  # "SOURCE" or "DESTINATION"
     variable: str  # the variable (or argument) that holds its DSN, for messages
     storage: Storage
-    # The storage's boto3 client, taken once: S3Storage.connection is per thread, and a client per worker
-    # thread would cost each of them botocore's start-up (about a second) and connections of its own.
-    client: object = field(init=False, default=None, repr=False)
 
-    def __post_init__(self):
-        if self.is_s3:
-            self.client = self.storage.connection.meta.client
+    @cached_property
+    def client(self):
+        """The storage's boto3 client, taken once (by the listing, before any worker starts) and shared:
+        S3Storage.connection is per thread, and a client per worker thread would cost each of them
+        botocore's start-up (about a second) and connections of its own."""
+        return self.storage.connection.meta.client
 
     @property
     def is_s3(self) -> bool:

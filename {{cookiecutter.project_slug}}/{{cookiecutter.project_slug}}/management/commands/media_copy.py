@@ -2,13 +2,10 @@
 
 import time
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from ...mediacopy import CopyRefused, CopyResult, open_side, plan_copy, run_copy
-from ...mediastorage.masking import mask_credentials
-from ...staging.errors import masked_reason
 from ...staging.transfers import DEFAULT_WORKERS
 
 SHOWN = 20  # failures listed one per line; the count covers all of them
@@ -43,10 +40,6 @@ class Command(BaseCommand):
             plan = plan_copy(source, destination, prefix)
         except (CopyRefused, ImproperlyConfigured) as refusal:
             raise CommandError(str(refusal)) from None
-        except (BotoCoreError, ClientError, OSError) as error:
-            secrets = getattr(source, "secrets", ()) + getattr(destination, "secrets", ())
-            reason = mask_credentials(masked_reason(error, secrets))
-            raise CommandError(f"Cannot list the storages: {reason}") from None
         if delete and plan.extra and interactive and not dry_run:
             question = (
                 f"Delete {len(plan.extra)} files from DESTINATION ({destination}) that SOURCE does not have? "
@@ -55,7 +48,10 @@ class Command(BaseCommand):
             if input(question) != "yes":
                 raise CommandError("Cancelled: nothing was copied or deleted.")
         bar = ProgressBar(self.stdout, len(plan.source_entries))
-        result = run_copy(plan, delete=delete, dry_run=dry_run, workers=workers, progress=bar.update)
+        try:
+            result = run_copy(plan, delete=delete, dry_run=dry_run, workers=workers, progress=bar.update)
+        except KeyboardInterrupt:
+            raise CommandError("Interrupted: what was copied is kept; run the same command again to resume.") from None
         bar.finish()
         self.stdout.write(summary(result, delete, time.monotonic() - started))
         if result.failures:
