@@ -10,7 +10,9 @@ from io import StringIO
 from urllib.parse import quote
 
 import pytest
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import CommandError, call_command
+from easy_thumbnails.models import Source, Thumbnail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +20,14 @@ from {{ cookiecutter.project_slug }}.mediacopy import CopyRefused, open_side, pl
 from {{ cookiecutter.project_slug }}.mediacopy.sides import check_apart
 
 from .http_client import fetch
+from .images import image_bytes
 from .project import PROJECT, project_environ
 from .s3_server import S3Server
+{%- if cookiecutter.use_filer %}
+from .upload_helpers import filer_image_without_thumbnails
+{%- else %}
+from .upload_helpers import photos_without_thumbnails
+{%- endif %}
 
 MB = 1024 * 1024
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -181,6 +189,28 @@ def test_local_folder_to_s3_and_back(s3_server, tmp_path):
     assert "copied 0 files" in media_copy("default", f"file://{tmp_path}/back/")
     (source / "top.css").write_bytes(b"body{color:red}")  # changed: copied again, alone
     assert "copied 1 files" in media_copy(f"file://{source}/", "default")
+
+
+@pytest.mark.django_db
+def test_the_databases_references_hold_in_the_copy(s3_server, tmp_path):
+    """Every file the database names (the original, easy-thumbnails' sources and thumbnails) is in the copy
+    under the same name, with the same bytes: a project pointed at the copy, with the database copied too,
+    finds them all."""
+{%- if cookiecutter.use_filer %}
+    names = {filer_image_without_thumbnails("cat.jpg", image_bytes("JPEG", (64, 48))).file.name}
+{%- else %}
+    names = {photo.image.name for photo in photos_without_thumbnails({"cat.jpg": image_bytes("JPEG", (64, 48))})}
+{%- endif %}
+    call_command("warm_thumbnails", processes=1, stdout=StringIO())
+    names |= set(Source.objects.values_list("name", flat=True)) | set(Thumbnail.objects.values_list("name", flat=True))
+    assert len(names) > 2  # the original and its thumbnails
+
+    media_copy("default", f"file://{tmp_path}/copy/")
+
+    copy = FileSystemStorage(location=tmp_path / "copy")
+    for name in names:
+        with storages["default"].open(name) as stored, copy.open(name) as copied:
+            assert copied.read() == stored.read(), name
 
 
 def test_prefix_dry_run_and_delete(s3_server, other):
