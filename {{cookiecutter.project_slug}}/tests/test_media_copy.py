@@ -111,6 +111,22 @@ def test_between_two_servers_streamed_keeping_headers_metadata_and_acls(s3_serve
     assert again.startswith("media_copy: copied 0 files (0.0 MB, streamed), skipped 3 already there")
 
 
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_progress_bar_on_a_terminal(s3_server, other):
+    put_samples(s3_server)
+    out = Terminal()
+
+    call_command("media_copy", "default", other.dsn(other.MEDIA_BUCKET), stdout=out)
+
+    bar, summary = out.getvalue().rsplit("\n", 2)[:2]
+    assert bar.endswith("[##############################] 3/3 files, 0.0 MB, 0 failed")
+    assert summary.startswith("media_copy: copied 3 files")
+
+
 def test_within_one_server_copies_server_side(s3_server):
     s3_server.client().create_bucket(Bucket="test-site")
     samples = put_samples(s3_server)

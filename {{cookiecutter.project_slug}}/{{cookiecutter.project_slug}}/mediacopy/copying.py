@@ -2,6 +2,7 @@
 delete what the source does not have. Plain functions: a command calls them, a background task could too."""
 
 import contextlib
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from ..staging.transfers import DEFAULT_WORKERS
 from .listing import Entry, Fingerprints, key, listing
 from .objects import COPY_THRESHOLD, ObjectCopier
 from .sides import CopyRefused, Side, check_apart, same_service
+
+logger = logging.getLogger(__name__)
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
 Progress = Callable[[str, Entry], None]  # called with "copied", "skipped" or "failed" and the entry, as each is done
@@ -165,7 +168,11 @@ def abort_unfinished_uploads(plan: Plan, dry_run: bool) -> int:
     pages = client.get_paginator("list_multipart_uploads").paginate(
         Bucket=storage.bucket_name, Prefix=f"{root}/" if root else ""
     )
-    unfinished = [upload for page in pages for upload in page.get("Uploads", ()) if upload["Key"] in names]
+    try:
+        unfinished = [upload for page in pages for upload in page.get("Uploads", ()) if upload["Key"] in names]
+    except ClientError as error:  # a key that may copy but not list uploads: the copy goes on
+        logger.warning("Cannot list unfinished multipart uploads in %s: %s", plan.destination, error)
+        return 0
     if not dry_run:
         for upload in unfinished:
             with contextlib.suppress(ClientError):  # finished or aborted meanwhile

@@ -50,7 +50,7 @@ def _s3_listing(side: Side, prefix: str):
 
 
 def _local_listing(side: Side, prefix: str):
-    base = Path(side.storage.location)
+    base = Path(side.storage.location).resolve()  # as the root is: a folder reached through a link too
     for folder, folders, files in os.walk(side.root(prefix)):
         folders[:] = [name for name in folders if not name.startswith(INTERNAL)]
         for file_name in files:
