@@ -20,7 +20,6 @@ import gc
 import importlib
 import os
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -91,7 +90,11 @@ def run(args, mediacopy, near, far, credentials: dict) -> None:
             else:
                 got = clients[near].get_object(Bucket=SOURCE_BUCKET, Key=key)
                 destination_client.put_object(
-                    Bucket=bucket, Key=f"{prefix}/{key}", Body=got["Body"].read(), ContentType=got["ContentType"], ACL=acl
+                    Bucket=bucket,
+                    Key=f"{prefix}/{key}",
+                    Body=got["Body"].read(),
+                    ContentType=got["ContentType"],
+                    ACL=acl,
                 )
 
         def keys() -> list[str]:
