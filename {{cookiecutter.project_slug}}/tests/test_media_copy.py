@@ -392,6 +392,39 @@ def test_a_killed_run_resumes_where_it_stopped(faulty, tmp_path):
     assert faulty.client().list_multipart_uploads(Bucket="media").get("Uploads", []) == []
 
 
+def test_ctrl_c_ends_in_one_line(faulty, tmp_path):
+    local_files(tmp_path / "source", 30)
+    faulty.slow_down("/media/", 0.1)
+    process = run_command(f"file://{tmp_path}/source/", faulty.dsn(faulty.MEDIA_BUCKET), "--workers", "2")
+    deadline = time.monotonic() + 60
+    while len(faulty.object_names()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    process.send_signal(signal.SIGINT)
+    output, errors = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert errors == "CommandError: Interrupted: what was copied is kept; run the same command again to resume.\n"
+    assert len(faulty.object_names()) < 30
+
+
+def test_ctrl_c_during_a_multipart_upload_aborts_it(faulty, tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "big.bin").write_bytes(os.urandom(20 * MB))  # three 8 MB parts
+    faulty.slow_down("/media/big.bin", 0.5)
+    process = run_command(f"file://{tmp_path}/source/", faulty.dsn(faulty.MEDIA_BUCKET))
+    deadline = time.monotonic() + 60
+    while not faulty.client().list_multipart_uploads(Bucket="media").get("Uploads") and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert faulty.client().list_multipart_uploads(Bucket="media").get("Uploads", []) == []
+    assert faulty.object_names() == []
+
+
 def test_a_server_down_mid_copy_fails_listing_each_file_then_a_second_run_finishes(faulty, tmp_path):
     local_files(tmp_path / "source", 20)
     faulty.outage_after(8, path="/media/")

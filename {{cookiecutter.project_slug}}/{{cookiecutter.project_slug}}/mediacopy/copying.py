@@ -52,6 +52,14 @@ class CopyResult:
     aborted: int = 0  # incomplete multipart uploads of an earlier, interrupted run
     failures: dict[str, str] = field(default_factory=dict)  # name -> why, credentials masked
 
+    def count(self, copied: bool, size: int) -> None:
+        if copied:
+            self.copied += 1
+            self.copied_bytes += size
+        else:
+            self.skipped += 1
+            self.skipped_bytes += size
+
 
 def plan_copy(source: Side, destination: Side, prefix: str = "") -> Plan:
     """List both sides under `prefix` (a folder), after refusing a copy onto itself."""
@@ -113,32 +121,34 @@ def run_copy(
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="media-copy")
     try:
-        futures = {pool.submit(copy_one, entry): entry for entry in plan.source_entries.values()}
-        for future in as_completed(futures):
-            entry = futures[future]
+        with copier or contextlib.nullcontext():
             try:
-                copied = future.result()
-            except Exception as error:
-                result.failures[entry.name] = mask_credentials(masked_reason(error, secrets))
-                outcome = "failed"
-            else:
-                outcome = "copied" if copied else "skipped"
-                setattr(result, outcome, getattr(result, outcome) + 1)
-                bytes_field = f"{outcome}_bytes"
-                setattr(result, bytes_field, getattr(result, bytes_field) + entry.size)
-            if progress is not None:
-                progress(outcome, entry)
-    except BaseException:
-        pool.shutdown(cancel_futures=True)
-        if copier is not None:
-            copier.shutdown(cancel=True)
-        raise
-    pool.shutdown()
-    if copier is not None:
-        copier.shutdown()
+                for entry, outcome in _copied(pool, copy_one, plan.source_entries.values(), result, secrets):
+                    if progress is not None:
+                        progress(outcome, entry)
+            except BaseException:  # interrupted: start nothing new; leaving `copier` cancels what is under way
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    finally:
+        pool.shutdown()
     if delete:
         result.deleted = delete_extra(plan, dry_run, result.failures, secrets)
     return result
+
+
+def _copied(pool, copy_one, entries, result: CopyResult, secrets: tuple[str, ...]):
+    """Run copy_one on every entry; count each outcome in `result` and yield (entry, outcome) as each ends."""
+    futures = {pool.submit(copy_one, entry): entry for entry in entries}
+    for future in as_completed(futures):
+        entry = futures[future]
+        try:
+            copied = future.result()
+        except Exception as error:
+            result.failures[entry.name] = mask_credentials(masked_reason(error, secrets))
+            yield entry, "failed"
+        else:
+            result.count(copied, entry.size)
+            yield entry, "copied" if copied else "skipped"
 
 
 def server_side_possible(plan: Plan) -> bool:

@@ -5,6 +5,7 @@ boto3's transfer manager (s3transfer) does the transfers, on each storage's own 
 a threshold, retries, and the abort of a multipart upload that fails.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -65,17 +66,24 @@ class ObjectCopier:
         self.copy_threshold = copy_threshold
         self.upload_threshold = destination.storage.transfer_config.multipart_threshold if destination.is_s3 else 0
         self.fingerprints = Fingerprints(source, destination)
+        # The managers are left through their context-manager exit: given the exception that ends a run
+        # (Ctrl-C too), it cancels what is under way and aborts those multipart uploads. (Their
+        # shutdown(cancel=True) raises TypeError in s3transfer 0.19 while a transfer is in flight.)
+        self._managers = contextlib.ExitStack()
         self.managers = {}
         if destination.is_s3:
-            self.managers["upload"] = transfer_manager(destination, workers)
+            self.managers["upload"] = self._managers.enter_context(transfer_manager(destination, workers))
             if server_side:
-                self.managers["copy"] = transfer_manager(destination, workers, copy_threshold)
+                copies = transfer_manager(destination, workers, copy_threshold)
+                self.managers["copy"] = self._managers.enter_context(copies)
         elif source.is_s3:
-            self.managers["download"] = transfer_manager(source, workers)
+            self.managers["download"] = self._managers.enter_context(transfer_manager(source, workers))
 
-    def shutdown(self, cancel: bool = False) -> None:
-        for manager in self.managers.values():
-            manager.shutdown(cancel=cancel)  # cancelled multipart uploads are aborted by s3transfer
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._managers.__exit__(*exc_info)  # waits for the transfers, or cancels them on an exception
 
     def copy(self, entry: Entry) -> None:
         if self.destination.is_s3:
