@@ -310,20 +310,22 @@ FOLDERS = st.lists(st.sampled_from(["a", "b", "ab", "a b", "média"]), max_size=
     source=FOLDERS,
     destination=FOLDERS,
     prefix=FOLDERS,
-    buckets=st.sampled_from([("media", "media"), ("media", "other")]),
+    places=st.sampled_from([("media", "media"), ("media", "other")]),
+    scheme=st.sampled_from(["s3", "file"]),
 )
-def test_refused_exactly_when_one_side_holds_the_other(source, destination, prefix, buckets):
-    """Any two key prefixes on one endpoint: refused when they are one bucket and one prefix holds the other
-    (whole folders: "a" does not hold "ab"), with --prefix taken into account; allowed otherwise."""
+def test_refused_exactly_when_one_side_holds_the_other(source, destination, prefix, places, scheme):
+    """Any two prefixes of one bucket, or folders under one folder: refused when one holds the other (whole
+    folders: "a" does not hold "ab"), with --prefix taken into account; allowed otherwise."""
 
-    def side(role: str, bucket: str, folders: list[str]):
+    def side(role: str, place: str, folders: list[str]):
         path = "/".join(quote(folder) for folder in folders)
-        return open_side(role, f"s3://KEY:SECRET@{bucket}/{path}?endpoint_url=http%3A%2F%2F127.0.0.1%3A9")
+        if scheme == "file":
+            return open_side(role, f"file:///srv/{place}/{path}")
+        return open_side(role, f"s3://KEY:SECRET@{place}/{path}?endpoint_url=http%3A%2F%2F127.0.0.1%3A9")
 
-    sides = side("SOURCE", buckets[0], source), side("DESTINATION", buckets[1], destination)
-    roots = source + prefix, destination + prefix
-    one, other = roots
-    overlapping = buckets[0] == buckets[1] and (one[: len(other)] == other or other[: len(one)] == one)
+    sides = side("SOURCE", places[0], source), side("DESTINATION", places[1], destination)
+    one, other = source + prefix, destination + prefix
+    overlapping = places[0] == places[1] and (one[: len(other)] == other or other[: len(one)] == one)
     try:
         check_apart(*sides, "/".join(prefix))
     except CopyRefused as refusal:
