@@ -16,6 +16,7 @@ from easy_thumbnails.models import Source, Thumbnail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from {{ cookiecutter.project_slug }}.management.commands.media_copy import files
 from {{ cookiecutter.project_slug }}.mediacopy import CopyRefused, open_side, plan_copy, run_copy
 from {{ cookiecutter.project_slug }}.mediacopy.sides import check_apart
 
@@ -204,7 +205,7 @@ def test_local_folder_to_s3_and_back(s3_server, tmp_path):
     assert "copied 0 files" in media_copy(f"file://{source}/", "default")
     assert "copied 0 files" in media_copy("default", f"file://{tmp_path}/back/")
     (source / "top.css").write_bytes(b"body{color:red}")  # changed: copied again, alone
-    assert "copied 1 files" in media_copy(f"file://{source}/", "default")
+    assert "copied 1 file (" in media_copy(f"file://{source}/", "default")
 
 
 @pytest.mark.django_db
@@ -236,7 +237,7 @@ def test_prefix_dry_run_and_delete(s3_server, other):
     destination = other.dsn(other.MEDIA_BUCKET)
 
     dry = media_copy("default", destination, "--prefix", "photos", "--delete", "--dry-run")
-    assert dry.startswith("media_copy: would copy 1 files (0.0 MB, streamed), would skip 0 already there")
+    assert dry.startswith("media_copy: would copy 1 file (0.0 MB, streamed), would skip 0 already there")
     assert ", would delete 1, " in dry
     assert sorted(other.object_names()) == ["elsewhere/keep.txt", "photos/old.jpg"]  # nothing changed
 
@@ -388,7 +389,7 @@ def test_a_killed_run_resumes_where_it_stopped(faulty, tmp_path):
     output, errors = finished.communicate(timeout=120)
 
     assert finished.returncode == 0, errors
-    assert f"copied {30 - stored} files" in output and f"skipped {stored} already there" in output
+    assert f"copied {files(30 - stored)} (" in output and f"skipped {stored} already there" in output
     assert len(faulty.object_names()) == 30
     assert "aborted 1 unfinished uploads" in output
     assert faulty.client().list_multipart_uploads(Bucket="media").get("Uploads", []) == []
@@ -441,10 +442,10 @@ def test_a_server_down_mid_copy_fails_listing_each_file_then_a_second_run_finish
     assert 8 <= stored < 20
     listed = [line.split(": ")[0] for line in errors.splitlines() if "(ServiceUnavailable)" in line]
     assert sorted(listed) == sorted(set(f"{number:03}.txt" for number in range(20)) - set(faulty.object_names()))
-    assert errors.endswith(f"CommandError: {20 - stored} files failed (listed above); run again to retry them.\n")
+    assert errors.endswith(f"CommandError: {files(20 - stored)} failed (listed above); run again to retry them.\n")
     assert "Traceback" not in errors and SECRET not in output + errors
 
     finished = run_command(source, destination)
     output, errors = finished.communicate(timeout=120)
     assert finished.returncode == 0, errors
-    assert f"copied {20 - stored} files" in output and f"skipped {stored} already there" in output
+    assert f"copied {files(20 - stored)} (" in output and f"skipped {stored} already there" in output

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(str(refusal)) from None
         if delete and plan.extra and interactive and not dry_run:
             question = (
-                f"Delete {len(plan.extra)} files from DESTINATION ({destination}) that SOURCE does not have? "
+                f"Delete {files(len(plan.extra))} from DESTINATION ({destination}) that SOURCE does not have? "
                 "Type 'yes' to continue, or anything else to cancel: "
             )
             if input(question) != "yes":
@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{name}: {result.failures[name]}")
             if len(result.failures) > SHOWN:
                 self.stderr.write(f"... and {len(result.failures) - SHOWN} more")
-            raise CommandError(f"{len(result.failures)} files failed (listed above); run again to retry them.")
+            raise CommandError(f"{files(len(result.failures))} failed (listed above); run again to retry them.")
 
 
 def summary(result: CopyResult, delete: bool, seconds: float) -> str:
@@ -69,7 +69,7 @@ def summary(result: CopyResult, delete: bool, seconds: float) -> str:
         verb, skip, remove = "copied", "skipped", "deleted"
     how = "server-side" if result.server_side else "streamed"
     parts = [
-        f"{verb} {result.copied} files ({megabytes(result.copied_bytes)}, {how})",
+        f"{verb} {files(result.copied)} ({megabytes(result.copied_bytes)}, {how})",
         f"{skip} {result.skipped} already there ({megabytes(result.skipped_bytes)})",
     ]
     if delete:
@@ -78,6 +78,10 @@ def summary(result: CopyResult, delete: bool, seconds: float) -> str:
         parts.append(f"{'would abort' if result.dry_run else 'aborted'} {result.aborted} unfinished uploads")
     parts.append(f"{len(result.failures)} failed")
     return f"media_copy: {', '.join(parts)} in {seconds:.1f} s"
+
+
+def files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
 
 
 def megabytes(size: int) -> str:
@@ -103,7 +107,7 @@ class ProgressBar:
             self.drawn = time.monotonic()
             filled = self.WIDTH * self.done // max(self.total, 1)
             bar = "#" * filled + "." * (self.WIDTH - filled)
-            counts = f"{self.done}/{self.total} files, {megabytes(self.size)}, {self.failed} failed"
+            counts = f"{self.done}/{files(self.total)}, {megabytes(self.size)}, {self.failed} failed"
             self.out.write(f"\r[{bar}] {counts}", ending="")
             self.out.flush()
 
