@@ -1,6 +1,7 @@
 """manage.py media_copy: between two S3 servers, within one (server-side), to and from local folders,
 resumed after an interruption, refused onto itself; headers, metadata and ACLs kept."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import time
 from io import StringIO
 from urllib.parse import quote
 
+import boto3
 import pytest
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import CommandError, call_command
@@ -23,7 +25,7 @@ from {{ cookiecutter.project_slug }}.mediacopy.sides import check_apart
 from .http_client import fetch
 from .images import image_bytes
 from .project import PROJECT, project_environ
-from .s3_server import S3Server
+from .s3_server import CREDENTIALS, S3Server
 {%- if cookiecutter.use_filer %}
 from .upload_helpers import filer_image_without_thumbnails
 {%- else %}
@@ -155,6 +157,56 @@ def test_the_private_storage_by_its_name_stays_private(s3_server, other):
     assert not is_public(other, other.MEDIA_BUCKET, "invoices/1.pdf")
     assert fetch(f"{other.url}/media/invoices/1.pdf").status == 403
 {%- endif %}
+
+
+@pytest.fixture(scope="module")
+def two_keys():
+    """An S3 server that checks credentials and policies, with two keys: "live" may use every bucket,
+    "test" only the bucket media (as two environments' keys on one service)."""
+    with pytest.MonkeyPatch.context() as patch:
+{%- if cookiecutter.private_media %}
+        patch.setenv("INITIAL_NO_AUTH_ACTION_COUNT", "8")  # two buckets, then two users with a key each
+{%- else %}
+        patch.setenv("INITIAL_NO_AUTH_ACTION_COUNT", "7")  # the bucket, then two users with a key each
+{%- endif %}
+        server = S3Server.start()
+    iam = boto3.client("iam", endpoint_url=server.url, **CREDENTIALS)
+
+    def key(user: str, resources: list[str]) -> dict:
+        iam.create_user(UserName=user)
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": resources}]}
+        iam.put_user_policy(UserName=user, PolicyName="s3", PolicyDocument=json.dumps(policy))
+        made = iam.create_access_key(UserName=user)["AccessKey"]
+        return {"key": made["AccessKeyId"], "secret": made["SecretAccessKey"]}
+
+    keys = {"live": key("live", ["*"]), "test": key("test", ["arn:aws:s3:::media", "arn:aws:s3:::media/*"])}
+    server.credentials = {**CREDENTIALS, "aws_access_key_id": keys["live"]["key"]}
+    server.credentials["aws_secret_access_key"] = keys["live"]["secret"]
+    server.client().create_bucket(Bucket="live-site")
+    yield server, keys
+    server.stop()
+
+
+@pytest.mark.parametrize("key", ["live", "test"])
+def test_server_side_only_where_the_destinations_key_may_read_the_source(two_keys, key):
+    """One service, two keys: with a key that may read the source, the service copies; with one that may not
+    (another environment's), the copy is streamed, with the same result."""
+    server, keys = two_keys
+    for name in server.object_names("media"):
+        server.client().delete_object(Bucket="media", Key=name)
+    samples = put_samples(server, "live-site")
+    sides = (
+        open_side("SOURCE", server.dsn("live-site", **keys["live"])),
+        open_side("DESTINATION", server.dsn("media", **keys[key])),
+    )
+
+    result = run_copy(plan_copy(*sides))
+
+    assert result.server_side == (key == "live")
+    assert result.copied == 3 and not result.failures
+    assert contents(server, "media") == samples
+    assert server.client().head_object(Bucket="media", Key="photos/cat.jpg")["Metadata"] == {"photographer": "ada"}
+    assert is_public(server, "media", "photos/cat.jpg") and not is_public(server, "media", "private/contract.pdf")
 
 
 @pytest.mark.parametrize("way", ["server-side", "streamed"])
