@@ -9,8 +9,8 @@ Everything under /fault-api/ controls it (JSON bodies); every other request goes
 - POST /fault-api/slow     {"method": "PUT", "path": REGEX, "seconds": 0.2}  -- delay matching requests
 - POST /fault-api/die-after {"method": "PUT", "path": REGEX, "count": N}  -- the process exits
                             while answering the Nth matching request (moto has already stored it)
-- POST /fault-api/outage-after {"method": "PUT", "path": REGEX, "count": N}  -- after answering the Nth
-                            matching request, answer every request with 503 ServiceUnavailable, as a
+- POST /fault-api/outage-after {"method": "PUT", "path": REGEX, "count": N}  -- after the Nth matching
+                            request that succeeds, answer every request with 503 ServiceUnavailable, as a
                             server that went down (moto keeps its objects in memory: a real exit loses them)
 - POST /fault-api/ignore-conditions {}  -- drop If-None-Match / If-Match from every request, like a
                             service without conditional writes
@@ -87,7 +87,7 @@ class FaultInjector:
                     body = self.app(environ, recording_start_response)
             self._record(method, path, status[0] if status else 0)
             self._maybe_die(method, path)
-            self._maybe_go_down(method, path)
+            self._maybe_go_down(method, path, status[0] if status else 0)
             return body
         finally:
             with self.lock:
@@ -125,10 +125,10 @@ class FaultInjector:
                     if rule["count"] <= 0:
                         os._exit(3)  # no answer: the client cannot tell whether this request took effect
 
-    def _maybe_go_down(self, method, path):
+    def _maybe_go_down(self, method, path, status):
         with self.lock:
             for rule in self.outages:
-                if _matches(rule, method, path):
+                if _matches(rule, method, path) and status < 300:
                     rule["count"] -= 1
                     self.down = self.down or rule["count"] <= 0
 

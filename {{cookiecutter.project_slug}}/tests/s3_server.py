@@ -163,7 +163,7 @@ class FaultyS3Server(S3Server):
         self._control("die-after", {"method": "PUT", "path": path, "count": count})
 
     def outage_after(self, count: int, path: str = "") -> None:
-        """Answer 503 to every request once the `count`-th matching PUT is answered, until recover()."""
+        """Answer 503 to every request once the `count`-th matching PUT has succeeded, until recover()."""
         self._control("outage-after", {"method": "PUT", "path": path, "count": count})
 
     def recover(self) -> None:
