@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ...mediacopy import CopyRefused, CopyResult, open_side, plan_copy, run_copy
 from ...staging.transfers import DEFAULT_WORKERS
 
+
 class Command(BaseCommand):
     help = (
         "Copy media from SOURCE to DESTINATION, each a storage of this project (default{% if cookiecutter.private_media %}, private{% endif %}), "
