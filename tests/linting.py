@@ -38,12 +38,13 @@ USED_BY_NAME = {
     # pytest: its hooks (pytest_configure, ...) and pytestmark.
     "pytest*",
     # Attributes the libraries read on objects the project sets them on: s3transfer (a subscriber's
-    # on_done, TransferConfig's max_concurrency, use_threads and preferred_transfer_client),
+    # on_done and on_queued, TransferConfig's max_concurrency, use_threads and preferred_transfer_client),
     # django-storages (S3File's _closed), Pillow (ImageFile.LOAD_TRUNCATED_IMAGES), easy-thumbnails
     # (a ThumbnailFile's _dimensions_cache, a Thumbnailer's alias_target, a file-like source's
     # easy_thumbnails_thumbnailer, which get_thumbnailer() takes), django-filer (a file's
     # is_public), moto (mock_s3, for django-storages' own tests).
     "on_done",
+    "on_queued",
     "max_concurrency",
     "use_threads",
     "preferred_transfer_client",

@@ -1,7 +1,7 @@
 """The benchmarks keep working: run them with tiny sizes and check that they report their figures.
 
-The figures themselves are not checked (they depend on the machine); benchmarks/staging.py and
-benchmarks/thumbnails.py at full size give the ones in the README."""
+The figures themselves are not checked (they depend on the machine); benchmarks/staging.py,
+benchmarks/thumbnails.py and benchmarks/media_copy.py at full size give the ones in the README."""
 
 import re
 import subprocess
@@ -49,6 +49,19 @@ def test_thumbnails_benchmark_runs_on_filer_images(bake):
     assert re.search(r"requests per image, warm_thumbnails +1 GET, 3 PUT +1 GET, 3 PUT\n", result.stdout)
     assert re.search(r"page with 2 warmed thumbnails: S3 requests +0 +0\n", result.stdout)
     assert re.search(r"At 5 ms: warm_thumbnails \d+\.\d\dx faster than the sequential loop", result.stdout)
+
+
+def test_media_copy_benchmark_runs_and_reports_the_ratios(bake):
+    project = bake()
+    arguments = ["--objects", "12", "--repeat", "1", "--latency-ms", "5", "--project", str(project)]
+    result = run([sys.executable, str(TEMPLATE / "benchmarks" / "media_copy.py"), *arguments], TEMPLATE, timeout=300)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"Copying 12 objects of 10 KB, 0 ms per request, seconds +server-side +streamed\n", result.stdout)
+    assert re.search(r"Copying 12 objects of 10 KB, 5 ms per request", result.stdout)
+    assert re.search(r"media_copy \(run_copy\) +\d+\.\d\d +\d+\.\d\d\n", result.stdout)
+    assert re.search(r"server-side: media_copy \d+\.\d\dx faster than the sequential loop \(", result.stdout)
+    assert re.search(r"streamed: media_copy \d+\.\d\dx faster .* \d+\.\d\dx the time of raw boto3", result.stdout)
 
 
 def test_without_the_test_packages_it_says_what_to_install(tmp_path):

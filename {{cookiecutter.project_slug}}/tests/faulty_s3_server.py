@@ -17,9 +17,12 @@ Everything under /fault-api/ controls it (JSON bodies); every other request goes
 - POST /fault-api/slow     {"method": "PUT", "path": REGEX, "seconds": 0.2}  -- delay matching requests
 - POST /fault-api/die-after {"method": "PUT", "path": REGEX, "count": N}  -- the process exits
                             while answering the Nth matching request (moto has already stored it)
+- POST /fault-api/outage-after {"method": "PUT", "path": REGEX, "count": N}  -- after the Nth matching
+                            request that succeeds, answer every request with 503 ServiceUnavailable, as a
+                            server that went down (moto keeps its objects in memory: a real exit loses them)
 - POST /fault-api/ignore-conditions {}  -- drop If-None-Match / If-Match from every request, like a
                             service without conditional writes
-- POST /fault-api/reset    forget the rules and the counters
+- POST /fault-api/reset    forget the rules and the counters (and end an outage)
 - GET  /fault-api/stats    {"requests": [[method, path, status], ...], "max_in_flight": N,
                             "refused": ["METHOD PATH: HEADER", ...]}  -- refused: what strictness refused
 
@@ -58,6 +61,7 @@ CHECKSUM_REQUIRED = {
 }
 # What a strict provider refuses (WSGI names of the request headers).
 CHECKSUM_HEADER = re.compile(r"^HTTP_X_AMZ_(CHECKSUM_|SDK_CHECKSUM_ALGORITHM$|TRAILER$)")
+OUTAGE = {"status": 503, "code": "ServiceUnavailable", "message": "Injected: the server is down."}
 ERROR_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
 
 
@@ -71,7 +75,8 @@ class FaultInjector:
 
     def reset(self):
         with self.lock:
-            self.failing, self.slow, self.dying = [], [], []
+            self.failing, self.slow, self.dying, self.outages = [], [], [], []
+            self.down = False
             self.ignoring_conditions = False
             self.failed = {}  # (rule index, path) -> failures so far
             self.requests = []
@@ -96,7 +101,7 @@ class FaultInjector:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             delay = max([rule["seconds"] for rule in self.slow if _matches(rule, method, path)], default=0)
-            failure = self._failure(method, path)
+            failure = OUTAGE if self.down else self._failure(method, path)
             key_lock = self.key_locks[path] if method in ("PUT", "POST", "DELETE") else None
             if self.ignoring_conditions:
                 environ.pop("HTTP_IF_NONE_MATCH", None)
@@ -118,6 +123,7 @@ class FaultInjector:
                     body = self.app(environ, recording_start_response)
             self._record(method, path, status[0] if status else 0)
             self._maybe_die(method, path)
+            self._maybe_go_down(method, path, status[0] if status else 0)
             return body
         finally:
             with self.lock:
@@ -155,6 +161,13 @@ class FaultInjector:
                     if rule["count"] <= 0:
                         os._exit(3)  # no answer: the client cannot tell whether this request took effect
 
+    def _maybe_go_down(self, method, path, status):
+        with self.lock:
+            for rule in self.outages:
+                if _matches(rule, method, path) and status < 300:
+                    rule["count"] -= 1
+                    self.down = self.down or rule["count"] <= 0
+
     def control(self, method, command, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         rule = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
@@ -166,6 +179,8 @@ class FaultInjector:
                 self.slow.append(rule)
             elif command == "die-after":
                 self.dying.append(rule)
+            elif command == "outage-after":
+                self.outages.append(rule)
             elif command == "ignore-conditions":
                 self.ignoring_conditions = True
             elif command == "stats":

@@ -187,6 +187,14 @@ class FaultyS3Server(S3Server):
         """Exit while answering the `count`-th matching PUT (after moto stored it)."""
         self._control("die-after", {"method": "PUT", "path": path, "count": count})
 
+    def outage_after(self, count: int, path: str = "") -> None:
+        """Answer 503 to every request once the `count`-th matching PUT has succeeded, until recover()."""
+        self._control("outage-after", {"method": "PUT", "path": path, "count": count})
+
+    def recover(self) -> None:
+        """End an outage (and forget every other rule); the objects stored are kept."""
+        self._control("reset")
+
     def stats(self) -> dict:
         return self._control("stats", method="GET")
 
