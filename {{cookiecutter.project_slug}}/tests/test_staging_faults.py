@@ -1,6 +1,9 @@
 """Fault injection: a second S3 server that misbehaves (tests/faulty_s3_server.py): errors, delays, a crash."""
 
 import os
+import signal
+import threading
+import time
 
 import pytest
 from django.core.files.base import ContentFile
@@ -136,3 +139,23 @@ def test_an_undo_that_fails_as_a_whole_is_reported_without_credentials(faulty):
     assert reason.endswith("Access denied for *** (signed with ***)")
     assert SECRET not in str(error) and ACCESS_KEY not in str(error)
     assert faulty.object_names() == ["out/a.txt"]  # nothing removed it: the message says to check it
+
+
+def test_ctrl_c_during_an_s3_upload_cancels_what_has_not_started_and_undoes_the_rest(faulty):
+    faulty.slow_down(r"/media/batch/", 0.3)
+    files = {f"{n:02}.txt": b"x" for n in range(12)}
+
+    def press_ctrl_c_once_a_file_is_written():
+        deadline = time.monotonic() + 30
+        while not faulty.puts(r"/batch/\d\d\.txt$") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    ctrl_c = threading.Thread(target=press_ctrl_c_once_a_file_is_written)
+    with pytest.raises(KeyboardInterrupt), staging_area("batch", storage_on(faulty), workers=2) as area:
+        write(area.path, files)
+        ctrl_c.start()
+    ctrl_c.join()
+
+    assert 0 < len(faulty.puts(r"/batch/\d\d\.txt$")) < len(files)  # the files not yet sent never were
+    assert faulty.object_names() == []  # what was written is removed again

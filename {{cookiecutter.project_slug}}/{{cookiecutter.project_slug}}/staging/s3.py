@@ -185,24 +185,22 @@ class S3Transfers:
         futures = {}
         multipart = any(conditions.values()) and self.support().multipart_writes
         with FinalWrites(self.client, self.bucket, conditions, multipart=multipart) as final:
-            manager = create_transfer_manager(self.client, self.config)
             try:
-                for path, name in jobs:
+                # The manager's own exit waits for what is still running; when interrupted (Ctrl-C too) it
+                # first cancels what has not started. (Its shutdown(cancel=True) raises TypeError in
+                # s3transfer 0.19 while a transfer is under way.)
+                with create_transfer_manager(self.client, self.config) as manager:
+                    for path, name in jobs:
+                        if watcher.failed and not keep_going:
+                            break  # the rest is never sent
+                        key = self.key(name)
+                        futures[name] = manager.upload(
+                            str(path), self.bucket, key, extra_args=self.write_parameters(key), subscribers=[watcher]
+                        )
+                    watcher.wait()
                     if watcher.failed and not keep_going:
-                        break  # the rest is never sent
-                    key = self.key(name)
-                    futures[name] = manager.upload(
-                        str(path), self.bucket, key, extra_args=self.write_parameters(key), subscribers=[watcher]
-                    )
-                watcher.wait()
-                if watcher.failed and not keep_going:
-                    for future in futures.values():
-                        future.cancel()  # a request already on the wire still finishes (and is noted)
-            except BaseException:
-                manager.shutdown(cancel=True)  # interrupted: stop what has not started, wait for the rest
-                raise
-            else:
-                manager.shutdown()  # waits for what is still running
+                        for future in futures.values():
+                            future.cancel()  # a request already on the wire still finishes (and is noted)
             finally:
                 for name, future in futures.items():
                     self._classify(name, future, final.etags.get(self.key(name)), result)
