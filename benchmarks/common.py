@@ -48,13 +48,13 @@ def bake(scratch: Path, **answers) -> Path:
 @contextlib.contextmanager
 def s3_test_server(project: Path):
     """The baked project's own S3 test server (moto in a separate process on 127.0.0.1), behind its fault
-    injector, which can hold every request a while: (server, credentials)."""
+    injector, which can hold every request a while."""
     sys.path.insert(0, str(project))
-    from tests.s3_server import CREDENTIALS, FaultyS3Server
+    from tests.s3_server import FaultyS3Server
 
     server = FaultyS3Server.start()
     try:
-        yield server, CREDENTIALS
+        yield server
     finally:
         server.stop()
 

@@ -42,9 +42,9 @@ def main() -> None:
     require_test_packages("media_copy.py")
     with tempfile.TemporaryDirectory(prefix="media-copy-benchmark-") as scratch:
         project = args.project or bake(Path(scratch))
-        with s3_test_server(project) as (near, credentials), s3_test_server(project) as (far, _):
+        with s3_test_server(project) as near, s3_test_server(project) as far:
             mediacopy = set_up_django(project, near)
-            run(args, mediacopy, near, far, credentials)
+            run(args, mediacopy, near, far)
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,10 +68,9 @@ def set_up_django(project: Path, server):
     return importlib.import_module(f"{project.name}.mediacopy")
 
 
-def run(args, mediacopy, near, far, credentials: dict) -> None:
-    import boto3
+def run(args, mediacopy, near, far) -> None:
 
-    clients = {server: boto3.client("s3", endpoint_url=server.url, **credentials) for server in (near, far)}
+    clients = {server: server.client() for server in (near, far)}  # checksums only when required, as the project
     store_objects(args, clients[near])
     destinations = {"server-side": (near, SOURCE_BUCKET + "-copy"), "streamed": (far, far.MEDIA_BUCKET)}
     clients[near].create_bucket(Bucket=SOURCE_BUCKET + "-copy")

@@ -47,9 +47,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="staging-benchmark-") as scratch:
         scratch = Path(scratch)
         project = args.project or bake(scratch)
-        with s3_test_server(project) as (server, credentials):
+        with s3_test_server(project) as server:
             staging = set_up_django(project, server)
-            run(args, staging, server, credentials, scratch)
+            run(args, staging, server, scratch)
 
 
 def parse_args() -> argparse.Namespace:
@@ -87,8 +87,7 @@ def set_up_django(project: Path, server):
     return importlib.import_module(f"{slug}.staging")
 
 
-def run(args, staging, server, credentials: dict, scratch: Path) -> None:
-    import boto3
+def run(args, staging, server, scratch: Path) -> None:
     from django.core.files import File
     from django.core.files.storage import storages
 
@@ -98,7 +97,7 @@ def run(args, staging, server, credentials: dict, scratch: Path) -> None:
     for n in range(args.files):
         (sources / f"{n:04}.bin").write_bytes(os.urandom(args.size_kb * 1024))
     files = sorted(sources.iterdir())
-    raw_client = boto3.client("s3", endpoint_url=server.url, **credentials)
+    raw_client = server.client()  # the project's client settings off AWS (checksums only when required)
 
     def sequential(prefix: str) -> None:
         for path in files:
