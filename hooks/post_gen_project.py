@@ -28,7 +28,14 @@ PRIVATE_MEDIA = ANSWERS["private_media"] is True
 REPO_DIR = ANSWERS["_repo_dir"]
 COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade --link
 
-FILER_ONLY = [f"{SLUG}/mediastorage/configuration/filer.py", "tests/test_filer.py"]
+FILER_ONLY = [
+    f"{SLUG}/mediastorage/configuration/filer.py",
+    f"{SLUG}/filer_thumbnails.py",
+    f"{SLUG}/focal_point.py",
+    f"{SLUG}/filer_uploads.py",
+    "tests/test_filer.py",
+    "tests/test_thumbnail_lookups.py",
+]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
 PRIVATE_MEDIA_ONLY = [f"{SLUG}/private_images.py", "tests/test_private_images.py"]
 

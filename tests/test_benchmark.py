@@ -38,6 +38,19 @@ def test_thumbnails_benchmark_runs_and_reports_the_figures(bake):
     assert re.search(r"Peak memory growth of warm_thumbnails: \d+\.\d MB", result.stdout)
 
 
+def test_thumbnails_benchmark_runs_on_filer_images(bake):
+    project = bake(use_filer=True)
+    arguments = ["--filer", "--images", "3", "--width", "320", "--height", "240", "--page", "2", "--latency-ms", "5"]
+    script = str(TEMPLATE / "benchmarks" / "thumbnails.py")
+    result = run([sys.executable, script, *arguments, "--project", str(project)], TEMPLATE, timeout=300)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "3 JPEG images of 320 x 240 in django-filer" in result.stdout
+    assert re.search(r"requests per image, warm_thumbnails +1 GET, 3 PUT +1 GET, 3 PUT\n", result.stdout)
+    assert re.search(r"page with 2 warmed thumbnails: S3 requests +0 +0\n", result.stdout)
+    assert re.search(r"At 5 ms: warm_thumbnails \d+\.\d\dx faster than the sequential loop", result.stdout)
+
+
 def test_without_the_test_packages_it_says_what_to_install(tmp_path):
     """As after bin/generate alone, which installs only the generator: one line, no traceback."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp_path / "venv"], check=True)

@@ -21,7 +21,7 @@ from .http_client import fetch
 from .images import image_bytes, image_size
 from .s3_requests import s3_requests
 {%- if cookiecutter.use_filer %}
-from .upload_helpers import FILER_ICON_SIZES, FILER_STORAGES, admin_upload
+from .upload_helpers import FILER_STORAGES, admin_upload, filer_lookup_options
 {%- else %}
 from .upload_helpers import admin_upload, photo_upload
 {%- endif %}
@@ -67,16 +67,16 @@ def test_filer_upload_makes_every_alias_and_admin_icon_without_reading_the_origi
         image = admin_upload(admin_client, "cat.jpg", SMALL_JPEG).instance
 
     thumbnailer = get_thumbnailer(image)
-    wanted = aliases.all("filer.Image.file")
-    names = {alias: thumbnailer.get_thumbnail_name(ThumbnailOptions(options)) for alias, options in wanted.items()}
-    assert sorted(wanted) == sorted(ALIASES + [f"admin_{size}" for size in FILER_ICON_SIZES])
+    names = {alias: thumbnailer.get_thumbnail_name(ThumbnailOptions(aliases.get(alias))) for alias in ALIASES}
+    for options in filer_lookup_options(image):
+        names[str(options)] = thumbnailer.get_thumbnail_name(ThumbnailOptions(options))
+    assert len(set(names.values())) == len(ALIASES) + 11  # filer's: 4 admin icons, 2 previews, 5 icons and thumbnails
     original = image.file.name
     base = f"filer_public_thumbnails/{original}__"
-    assert names["small"] == f"{base}160x160_q85_crop_subsampling-2.jpg"
-    assert names["admin_120"] == f"{base}120x120_q85_crop_subsampling-2.jpg"
-    # filer probes the upload's bare name for EXIF (a 404) before storing it; the original is never read back.
-    assert [request for request in sent if request.startswith("GET")] == ["GET cat.jpg"]
-    assert sorted(sent[1:]) == sorted([f"PUT {original}", *(f"PUT {name}" for name in names.values())])
+    assert names["small"] == f"{base}160x160_q85_ALIAS-small_crop_subsampling-2.jpg"
+    assert f"{base}120x120_q85_crop_subsampling-2.jpg" in names.values()
+    # No read: filer's EXIF comes from the upload in hand, and the original is never read back.
+    assert sorted(sent) == sorted([f"PUT {original}", *(f"PUT {name}" for name in names.values())])
     assert sorted(s3_server.object_names()) == sorted([original, *names.values()])
     assert concurrency["most"] >= 2  # the thumbnails went out together, not one after another
 
@@ -93,7 +93,7 @@ def test_filer_upload_makes_every_alias_and_admin_icon_without_reading_the_origi
         html = Template('{% raw %}{% load thumbnail %}{% thumbnail image "small" as t %}{{ t.url }} {{ t.width }}{% endraw %}')
         assert html.render(Context({"image": image})) == f"{FILER_STORAGES[1].url(names['small'])} 64"
         icon = admin_client.get(reverse("admin:filer_image_fileicon", args=(image.pk, 120)))
-        assert icon["Location"] == FILER_STORAGES[1].url(names["admin_120"])
+        assert icon["Location"] == FILER_STORAGES[1].url(f"{base}120x120_q85_crop_subsampling-2.jpg")
     assert page == []
 {%- else %}
 
@@ -132,6 +132,41 @@ def test_upload_makes_every_alias_without_reading_the_original(s3_server, concur
         html = Template('{% raw %}{% load thumbnail %}{% thumbnail photo.image "small" as t %}{{ t.url }} {{ t.height }}{% endraw %}')
         assert html.render(Context({"photo": photo})) == f"{thumbnails.url(names['small'])} 48"
     assert page == []
+
+
+def page(template: str, photo) -> list[str]:
+    """Render a Django template written with <% %> and << >> (this file is itself a cookiecutter template), once
+    per alias (`ALIAS` in it): what each renders."""
+    for jinja_safe, django in [("<%", "{" + "%"), ("%>", "%" + "}"), ("<<", "{" + "{"), (">>", "}" + "}")]:
+        template = template.replace(jinja_safe, django)
+    load = "{" + "% load thumbnail %" + "}"
+    return [Template(load + template.replace("ALIAS", alias)).render(Context({"photo": photo})) for alias in ALIASES]
+
+
+PHOTO_LOOKUPS = {  # the documented ways of asking for an alias of an image field, each to the three URLs
+    "tag": lambda photo: page('<% thumbnail photo.image "ALIAS" %>', photo),
+    "tag with as": lambda photo: page('<% thumbnail photo.image "ALIAS" as t %><< t.url >>', photo),
+    "thumbnail_url filter": lambda photo: page('<< photo.image|thumbnail_url:"ALIAS" >>', photo),
+    "thumbnailer by alias": lambda photo: [get_thumbnailer(photo.image)[alias].url for alias in ALIASES],
+    "get_thumbnail": lambda photo: [
+        get_thumbnailer(photo.image).get_thumbnail(aliases.get(alias)).url for alias in ALIASES
+    ],
+}
+
+
+@pytest.mark.parametrize("lookup", list(PHOTO_LOOKUPS))
+def test_each_lookup_finds_the_thumbnails_made_at_upload(s3_server, lookup):
+    photo = photo_upload("quay.jpg", image_bytes("JPEG", (640, 480)))  # an image of its own for each way
+    stored = set(s3_server.object_names())
+
+    with s3_requests(storages["default"], storages["easy_thumbnails"]) as sent:
+        urls = PHOTO_LOOKUPS[lookup](type(photo).objects.get(pk=photo.pk))
+
+    assert sent == []
+    assert set(s3_server.object_names()) == stored  # no second object under another name
+    base = storages["easy_thumbnails"].url(photo.image.name).removesuffix(photo.image.name)
+    assert {url.removeprefix(base) for url in urls} <= stored - {photo.image.name}
+    assert len(set(urls)) == len(ALIASES)
 
 
 @pytest.mark.parametrize("size", [(1601, 1203), (1203, 1601), (999, 1000), (2000, 77)])

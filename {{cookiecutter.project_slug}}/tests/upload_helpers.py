@@ -2,6 +2,9 @@
 site, a browser), and images saved as a site saves them (so the upload hook runs) or put in place behind its
 back (so it does not)."""
 
+{% if cookiecutter.use_filer -%}
+import math
+{% endif -%}
 from pathlib import Path
 
 import requests
@@ -39,8 +42,6 @@ def assert_every_thumbnail_loaded(page) -> None:
 {%- if cookiecutter.use_filer %}
 
 
-# The sizes django-filer's admin asks for; settings.THUMBNAIL_ALIASES["filer"] makes them ahead of time.
-FILER_ICON_SIZES = filer_settings.DEFERRED_THUMBNAIL_SIZES
 FILER_STORAGES = [
     filer_settings.FILER_PUBLICMEDIA_STORAGE,
     filer_settings.FILER_PUBLICMEDIA_THUMBNAIL_STORAGE,
@@ -50,6 +51,24 @@ FILER_STORAGES = [
 ADMIN_THUMBNAIL_SIZE = (120, 120)  # filer's admin icons are square crops
 SITE_ENVIRON: dict[str, str] = {}  # a site whose admin takes uploads needs nothing more than the project
 CLIPBOARD_UPLOAD = "/admin/filer/clipboard/operations/upload/no_folder/"  # where filer's uploader sends files
+
+
+def filer_lookup_options(image) -> list[dict]:
+    """The options django-filer's own lookups pass for an image, as filer 3.6 writes them (its default sizes).
+
+    Its admin's icons (folder listing, FilerImageField widget, icon view: file_icon), the change page's
+    preview (210 wide at the image's proportions, and twice that), image.icons and image.thumbnails (these
+    two with the focal point; they share the 32 and 48 crops).
+    """
+    focal = {"subject_location": image.subject_location}
+    preview = (210, math.ceil(210 / image.width * image.height))
+    return [
+        *({"size": (size, size), "crop": True} for size in (40, 80, 120, 240)),
+        {"size": preview, "upscale": True},
+        {"size": (420, 2 * preview[1]), "upscale": True},
+        *({"size": (size, size), "crop": True, "upscale": True, **focal} for size in (16, 32, 48, 64)),
+        {"size": (210, 0), "upscale": True, **focal},
+    ]
 
 
 def filer_upload(client, name: str, data: bytes) -> dict:

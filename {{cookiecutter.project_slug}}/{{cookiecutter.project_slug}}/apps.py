@@ -20,3 +20,22 @@ class ProjectConfig(AppConfig):
         # Every image saved through a model field{% if cookiecutter.use_filer %} or filer{% endif %} gets its thumbnail aliases at once.
         pre_save.connect(keep_uploaded_content, dispatch_uid="keep_uploaded_content")
         saved_file.connect(make_thumbnails_on_upload, dispatch_uid="make_thumbnails_on_upload")
+{%- if cookiecutter.use_filer %}
+        self.connect_filer_images()
+
+    def connect_filer_images(self):
+        """filer's images: EXIF from the upload in hand (filer_uploads.py); thumbnails that follow the focal point
+        when an editor moves it (focal_point.py)."""
+        from django.apps import apps
+        from django.db.models.signals import post_init, post_save
+        from filer.models.abstract import BaseImage
+
+        from .filer_uploads import read_exif_from_upload
+        from .focal_point import follow_focal_point, remember_focal_point
+
+        for model in apps.get_models():
+            if issubclass(model, BaseImage):
+                post_init.connect(read_exif_from_upload, sender=model, dispatch_uid=f"read_exif_from_upload_{model}")
+                post_init.connect(remember_focal_point, sender=model, dispatch_uid=f"remember_focal_point_{model}")
+                post_save.connect(follow_focal_point, sender=model, dispatch_uid=f"follow_focal_point_{model}")
+{%- endif %}

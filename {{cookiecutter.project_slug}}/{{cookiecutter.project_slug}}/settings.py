@@ -166,17 +166,34 @@ FILER_ENABLE_LOGGING = True  # filer logs the thumbnails it fails to make (needs
 {%- endif %}
 # Named thumbnail sizes, in templates {% raw %}{% thumbnail photo.image "small" %}{% endraw %}. Every image gets all of them
 # when it is uploaded, and `manage.py warm_thumbnails` makes them for existing images: pages never wait.
+{%- if cookiecutter.use_filer %}
+# Each alias names itself ("ALIAS"), as the thumbnail_url filter and get_thumbnailer(image)["small"] do: django-filer
+# writes every option into a thumbnail's file name, so the tag and the filter then name the same file.
+THUMBNAIL_ALIASES = {
+    "": {
+        "small": {"size": (160, 160), "crop": True, "ALIAS": "small"},  # lists and grids: a square
+        "medium": {"size": (480, 480), "ALIAS": "medium"},  # within 480 x 480, proportions kept
+        "large": {"size": (1000, 1000), "ALIAS": "large"},  # a page-wide picture
+    },
+}
+# django-filer's focal point: crops keep the image's subject_location, in templates
+# {% raw %}{% thumbnail image "small" subject_location=image.subject_location %}{% endraw %} (filer's processor in place of scale_and_crop).
+THUMBNAIL_PROCESSORS = (
+    "easy_thumbnails.processors.colorspace",
+    "easy_thumbnails.processors.autocrop",
+    "filer.thumbnail_processors.scale_and_crop_with_subject_location",
+    "easy_thumbnails.processors.filters",
+    "easy_thumbnails.processors.background",
+)
+{%- else %}
 THUMBNAIL_ALIASES = {
     "": {
         "small": {"size": (160, 160), "crop": True},  # lists and grids: a square
         "medium": {"size": (480, 480)},  # within 480 x 480, proportions kept
         "large": {"size": (1000, 1000)},  # a page-wide picture
     },
-{%- if cookiecutter.use_filer %}
-    # The sizes django-filer's admin asks for (folder listing, upload preview, each twice for high-DPI screens).
-    "filer": {f"admin_{size}": {"size": (size, size), "crop": True} for size in (40, 80, 120, 240)},
-{%- endif %}
 }
+{%- endif %}
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

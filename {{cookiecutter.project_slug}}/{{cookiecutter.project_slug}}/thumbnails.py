@@ -7,64 +7,40 @@ apps.py) or in bulk (manage.py warm_thumbnails): under the names easy-thumbnails
 would choose, in the storage it would use, with the database records its lookups read. The
 {% raw %}{% thumbnail %}{% endraw %} tag and get_thumbnailer() then find them without a request to the storage.
 
-The pixels are easy-thumbnails' own (Thumbnailer.generate_thumbnail); the one change is that the
-source is decoded once per image, not once per size, at the smallest JPEG scale that still leaves
-every size twice the pixels it needs (what Pillow's own Image.thumbnail() does).
+The pixels are easy-thumbnails' own, rendered from the bytes in hand (thumbnail_rendering.py).
 """
 
 import logging
-import math
 import shutil
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
-from django.core.files.base import ContentFile, File
+from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.utils import timezone
 from easy_thumbnails import signals
 from easy_thumbnails.alias import aliases
-from easy_thumbnails.conf import settings as thumbnail_settings
 from easy_thumbnails.files import Thumbnailer, ThumbnailFile, get_thumbnailer
-from easy_thumbnails.models import ThumbnailDimensions
-from easy_thumbnails.utils import exif_orientation
+from easy_thumbnails.models import Source, Thumbnail, ThumbnailDimensions
+from easy_thumbnails.utils import get_storage_hash
 {%- if cookiecutter.use_filer %}
 from filer.models.abstract import BaseImage
 {%- endif %}
-from PIL import Image, ImageFile
 from s3transfer.constants import ALLOWED_DOWNLOAD_ARGS
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
+
+{% if cookiecutter.use_filer -%}
+from . import filer_thumbnails
+{% endif -%}
+from .thumbnail_rendering import Rendered, reason, render
 
 logger = logging.getLogger(__name__)
 
 WORKERS = 10  # concurrent transfers; the S3 client keeps 10 connections by default
 COPY_BUFFER = 1024 * 1024
 UPLOADED = "_thumbnail_sources"  # where keep_uploaded_content() leaves the content on the instance
-# easy-thumbnails' PIL reader, and the project's, which only adds logging (thumbnail_sources.py).
-PIL_IMAGES = {
-    "easy_thumbnails.source_generators.pil_image",
-    "{{ cookiecutter.project_slug }}.thumbnail_sources.pil_image",
-}
-DEFAULT_PROCESSORS = (
-    "easy_thumbnails.processors.colorspace",
-    "easy_thumbnails.processors.autocrop",
-    "easy_thumbnails.processors.scale_and_crop",
-    "easy_thumbnails.processors.filters",
-    "easy_thumbnails.processors.background",
-)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """One thumbnail, made but not yet stored: its name in the thumbnail storage and its content."""
-
-    alias: str
-    name: str
-    content: bytes
-    width: int
-    height: int
 
 
 def is_image(fieldfile) -> bool:
@@ -97,79 +73,18 @@ def wanted_thumbnails(fieldfile, only: Iterable[str] | None = None) -> dict[str,
     options = aliases.all(_alias_target(fieldfile), include_global=True)
     if only is not None:
         options = {name: value for name, value in options.items() if name in set(only)}
-    return {name: dict(value) for name, value in options.items()}
+    wanted = {name: dict(value) for name, value in options.items()}
+{%- if cookiecutter.use_filer %}
+    if isinstance(fieldfile.instance, BaseImage):
+        # With the image's focal point, and what filer's admin, image.icons and image.thumbnails ask for.
+        return filer_thumbnails.wanted(fieldfile.instance, wanted, filer_own=only is None)
+{%- endif %}
+    return wanted
 
 
 def _alias_target(fieldfile) -> str:
     model = type(fieldfile.instance)
     return f"{model._meta.app_label}.{model.__name__}.{fieldfile.field.name}"
-
-
-def render(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> tuple[list[Rendered], dict[str, str]]:
-    """Every wanted thumbnail of one image from its bytes (no read from the storage); failures by alias."""
-    rendered, failures = [], {}
-    thumbnailer.file = File(BytesIO(source), thumbnailer.name)  # easy-thumbnails reads this, not the storage
-    try:
-        decoded = _decode_once(thumbnailer, source, wanted)
-        if decoded is not None:
-            thumbnailer.source_generators = [lambda source, **options: decoded]
-        for alias, options in wanted.items():
-            try:
-                thumbnail = thumbnailer.generate_thumbnail(thumbnailer.get_options(options))
-                width, height = thumbnail.image.size
-                rendered.append(Rendered(alias, thumbnail.name, thumbnail.file.read(), width, height))
-            except Exception as error:
-                failures[alias] = reason(error)
-    except Exception as error:
-        return [], {alias: reason(error) for alias in wanted}
-    finally:
-        # A field file's thumbnailer is in a reference cycle (alias_target is itself): let go of the
-        # source and the decoded image now, not whenever the garbage collector next runs.
-        thumbnailer.file = None
-        thumbnailer.source_generators = None
-    return rendered, failures
-
-
-def _decode_once(thumbnailer: Thumbnailer, source: bytes, wanted: dict[str, dict]) -> Image.Image | None:
-    """The source decoded as easy-thumbnails' pil_image() would, once for all sizes; None where that does not apply."""
-    generators = thumbnailer.source_generators or thumbnail_settings.THUMBNAIL_SOURCE_GENERATORS
-    if generators[0] not in PIL_IMAGES or Path(thumbnailer.name).suffix.lower() == ".svg":
-        return None
-    if any(options.get("exif_orientation") is False for options in wanted.values()):
-        return None
-    image = Image.open(BytesIO(source))
-    if _may_draft(thumbnailer, wanted):
-        # Decode at a reduced JPEG scale that still leaves every size twice the pixels it takes.
-        width, height = image.size
-        scale = min(1.0, 2 * max(_scale(options, width, height) for options in wanted.values()))
-        image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
-    try:
-        ImageFile.LOAD_TRUNCATED_IMAGES = True  # as pil_image() does
-        image.load()
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = False
-    return exif_orientation(image)
-
-
-def _scale(options: dict, width: int, height: int) -> float:
-    """The largest factor easy-thumbnails' scale_and_crop() would scale this image by (either way up: EXIF
-    rotation may swap the sides), zoom included."""
-    target_x, target_y = (int(side) for side in options["size"])
-
-    def factor(source_x: int, source_y: int) -> float:
-        ratios = [target / source for target, source in ((target_x, source_x), (target_y, source_y)) if source]
-        crop = options.get("crop") or not target_x or not target_y
-        return max(ratios) if crop else min(ratios)
-
-    zoom = (100 + int(options.get("zoom") or 0)) / 100
-    return max(factor(width, height), factor(height, width)) * zoom
-
-
-def _may_draft(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> bool:
-    """A reduced decode gives the same sizes only with the default processors and no option in source pixels."""
-    processors = thumbnailer.thumbnail_processors or thumbnail_settings.THUMBNAIL_PROCESSORS
-    in_source_pixels = {"box", "subject_location"}
-    return tuple(processors) == DEFAULT_PROCESSORS and not any(in_source_pixels & set(o) for o in wanted.values())
 
 
 def publish(storage, thumbnails: list[Rendered]) -> dict[str, str]:
@@ -208,10 +123,14 @@ def _generic_writer(storage):
 def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_changed: bool = False) -> None:
     """Record stored thumbnails in easy-thumbnails' tables, as its save_thumbnail() does (names, times, sizes).
 
+    source_changed: the source is a new file, so every thumbnail recorded before is out of date. Otherwise the
+    source's time is left alone: easy-thumbnails counts a thumbnail as current while it is not older than its
+    source, and moving the source's time would make every other thumbnail of the image stale.
     In one transaction: one commit, not one per row (each costs a disk flush).
     """
     with transaction.atomic():
-        thumbnailer.get_source_cache(create=True, update=source_changed)
+        if source_changed or not thumbnailer.get_source_cache():
+            thumbnailer.get_source_cache(create=True, update=True)
         for thumbnail in thumbnails:
             cached = thumbnailer.get_thumbnail_cache(thumbnail.name, create=True, update=True)
             ThumbnailDimensions.objects.update_or_create(
@@ -221,6 +140,84 @@ def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_chang
         made = ThumbnailFile(thumbnail.name, storage=thumbnailer.thumbnail_storage)
         made._dimensions_cache = (thumbnail.width, thumbnail.height)
         signals.thumbnail_created.send(sender=made)
+
+
+def record_many(batch: list[tuple[Thumbnailer, list[Rendered]]]) -> None:
+    """record() for the thumbnails of many images, in a few queries rather than a few per thumbnail (each of
+    easy-thumbnails' get_or_create() is a savepoint and two queries). Sources' times are left alone."""
+    now = timezone.now()
+    with transaction.atomic():
+        sources = _sources(batch, now)
+        made = {}  # the thumbnails, by the key of their row in Thumbnail: (storage hash, source id, name)
+        for thumbnailer, thumbnails in batch:
+            storage_hash = get_storage_hash(thumbnailer.thumbnail_storage)
+            source = sources[(get_storage_hash(thumbnailer.source_storage), thumbnailer.name)]
+            made |= {(storage_hash, source, thumbnail.name): thumbnail for thumbnail in thumbnails}
+        rows = _thumbnail_rows(made)
+        Thumbnail.objects.filter(pk__in=[row.pk for row in rows.values()]).update(modified=now)
+        missing = made.keys() - rows.keys()
+        new = [Thumbnail(storage_hash=key[0], source_id=key[1], name=key[2], modified=now) for key in missing]
+        Thumbnail.objects.bulk_create(new, ignore_conflicts=True)  # one recorded meanwhile (an upload) stays
+        rows = _thumbnail_rows(made)
+        sizes = [
+            ThumbnailDimensions(thumbnail=rows[key], width=done.width, height=done.height)
+            for key, done in made.items()
+        ]
+        ThumbnailDimensions.objects.bulk_create(
+            sizes, update_conflicts=True, unique_fields=["thumbnail"], update_fields=["width", "height"]
+        )
+    for thumbnailer, thumbnails in batch:
+        for thumbnail in thumbnails:
+            stored = ThumbnailFile(thumbnail.name, storage=thumbnailer.thumbnail_storage)
+            stored._dimensions_cache = (thumbnail.width, thumbnail.height)
+            signals.thumbnail_created.send(sender=stored)
+
+
+def _sources(batch: list[tuple[Thumbnailer, list[Rendered]]], now) -> dict[tuple[str, str], int]:
+    """The ids of the images' rows in easy-thumbnails' Source table, by (storage hash, name); made where missing."""
+    keys = {(get_storage_hash(thumbnailer.source_storage), thumbnailer.name) for thumbnailer, _ in batch}
+
+    def existing() -> dict[tuple[str, str], int]:
+        rows = Source.objects.filter(name__in={name for _, name in keys}).values_list("storage_hash", "name", "pk")
+        return {(storage_hash, name): pk for storage_hash, name, pk in rows if (storage_hash, name) in keys}
+
+    found = existing()
+    missing = [Source(storage_hash=key[0], name=key[1], modified=now) for key in keys - found.keys()]
+    if missing:
+        Source.objects.bulk_create(missing, ignore_conflicts=True)
+        found = existing()
+    return found
+
+
+def _thumbnail_rows(made: dict[tuple[str, int, str], Rendered]) -> dict[tuple[str, int, str], Thumbnail]:
+    names = {name for _, _, name in made}
+    rows = Thumbnail.objects.filter(source_id__in={source for _, source, _ in made}, name__in=names)
+    return {key: row for row in rows if (key := (row.storage_hash, row.source_id, row.name)) in made}
+
+
+def not_made_yet(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> dict[str, dict]:
+    """The wanted thumbnails that easy-thumbnails' lookups would not find as made and current."""
+    return {
+        alias: options
+        for alias, options in wanted.items()
+        if not thumbnailer.get_existing_thumbnail(thumbnailer.get_options(options))
+    }
+
+
+{%- if cookiecutter.use_filer %}
+
+
+def make_missing_thumbnails(fieldfile) -> dict[str, str]:
+    """Every wanted thumbnail of a stored image not made yet, from one read of the original; failures by alias."""
+    thumbnailer = source_thumbnailer(fieldfile)
+    wanted = not_made_yet(thumbnailer, wanted_thumbnails(fieldfile))
+    if not wanted:
+        return {}
+    made, failures = render(thumbnailer, _read(None, fieldfile), wanted)
+    failures |= publish(thumbnailer.thumbnail_storage, made)
+    record(thumbnailer, [thumbnail for thumbnail in made if thumbnail.alias not in failures])
+    return failures
+{%- endif %}
 
 
 def keep_uploaded_content(sender, instance, **kwargs) -> None:
@@ -268,10 +265,6 @@ def _read(content, fieldfile) -> bytes:
     data = content.read()
     content.seek(0)
     return data if isinstance(data, bytes) else data.encode()
-
-
-def reason(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def puller(storage):

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
+from django.db import models
 from django.utils.functional import LazyObject, empty
 {%- if cookiecutter.use_filer %}
 from filer.models.abstract import BaseImage
@@ -118,12 +118,7 @@ class Command(BaseCommand):
                 fieldfile = getattr(instance, field_name)
                 wanted = thumbnails.wanted_thumbnails(fieldfile, aliases)
                 if not force:
-                    thumbnailer = thumbnails.source_thumbnailer(fieldfile)
-                    wanted = {
-                        alias: options
-                        for alias, options in wanted.items()
-                        if not thumbnailer.get_existing_thumbnail(thumbnailer.get_options(options))
-                    }
+                    wanted = thumbnails.not_made_yet(thumbnails.source_thumbnailer(fieldfile), wanted)
                 job = Job(fieldfile.name, instance, field_name, wanted)
                 if wanted:
                     yield job
@@ -205,12 +200,16 @@ class Pipeline:
         self.unrecorded.append(job)
 
     def record(self) -> None:
-        """Record the finished images, several in one transaction (in this thread: the connection is this thread's)."""
-        with transaction.atomic():
-            for job in self.unrecorded:
+        """Record the finished images together (in this thread: the connection is this thread's); if that fails,
+        one by one, so that the images that cannot be recorded are named."""
+        stored = [job for job in self.unrecorded if job.stored]
+        try:
+            if stored:
+                thumbnails.record_many([(job.thumbnailer, job.stored) for job in stored])
+        except Exception:
+            for job in stored:
                 try:
-                    if job.stored:
-                        thumbnails.record(job.thumbnailer, job.stored)  # its own savepoint
+                    thumbnails.record(job.thumbnailer, job.stored)
                 except Exception as error:
                     job.failures |= {made.alias: f"stored, but not recorded: {reason(error)}" for made in job.stored}
                     job.stored = []
