@@ -195,6 +195,22 @@ THUMBNAIL_ALIASES = {
 }
 {%- endif %}
 
+# Celery (celery.py): with the platform's BROKER_URL (RabbitMQ) set, thumbnails are made by worker processes
+# (`celery -A {{ cookiecutter.project_slug }} worker`, CELERYD_CONCURRENCY each); without it, in the process that asks.
+CELERY_BROKER_URL = env.str("BROKER_URL", default="")
+CELERY_WORKER_CONCURRENCY = env.int("CELERYD_CONCURRENCY", default=2)
+# As the platform's own Celery settings: acknowledged once done (a worker that dies leaves its task to
+# another), one task at a time per process, JSON only.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# Results only where a caller waits for them (warm_thumbnails' progress), sent back to it over the broker.
+CELERY_RESULT_BACKEND = "rpc://"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log through LOGGING, as the site does
+
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
