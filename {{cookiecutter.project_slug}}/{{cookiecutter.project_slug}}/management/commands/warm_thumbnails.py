@@ -1,6 +1,8 @@
 """manage.py warm_thumbnails: make the thumbnail aliases of existing images ahead of time, concurrently.
 
-Originals are pulled into a local folder on threads, rendered on several cores (worker processes),
+With a broker (BROKER_URL), the images are queued in batches for the Celery workers of every instance
+(tasks.py), and the command follows them until they are done. Without one, the work is done here:
+originals are pulled into a local folder on threads, rendered on several cores (worker processes),
 written on threads and recorded in easy-thumbnails' tables, image after image as each step finishes,
 with a bounded number of images in flight: memory and disk stay flat whatever the number of images.
 """
@@ -16,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
+from celery.result import ResultSet
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
@@ -25,11 +29,13 @@ from django.utils.functional import LazyObject, empty
 {%- if cookiecutter.use_filer %}
 from filer.models.abstract import BaseImage
 {%- endif %}
+from kombu.exceptions import OperationalError
 
 from ... import thumbnails
 from ...thumbnails import Rendered, reason
 
 RECORD_BATCH = 20  # images recorded per transaction
+QUEUE_BATCH = 20  # images per queued task: a few seconds of a worker's time, so batches spread over the workers
 
 
 @dataclass
@@ -70,10 +76,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--processes", type=int, default=os.cpu_count() or 1, help="rendering processes (default: one per CPU)"
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=QUEUE_BATCH,
+            help=f"with BROKER_URL: images per queued task (default {QUEUE_BATCH})",
+        )
+        parser.add_argument(
+            "--no-wait", action="store_true", help="with BROKER_URL: queue the images and return at once"
+        )
 
-    def handle(self, *args, fields, aliases, force, dry_run, workers, processes, **options):
+    def handle(self, *args, fields, aliases, force, dry_run, workers, processes, batch_size, no_wait, **options):
         if workers < 1 or processes < 1:
             raise CommandError("--workers and --processes take a whole number of at least 1.")
+        if batch_size < 1:
+            raise CommandError("--batch-size takes a whole number of at least 1.")
+        queued = bool(settings.CELERY_BROKER_URL) and not dry_run
+        if no_wait and not queued:
+            raise CommandError("--no-wait needs a queue: set BROKER_URL (without it the images are made here).")
         sources = [self.image_field(label) for label in fields] if fields else default_image_fields()
         if aliases:
             known = {name for model, name in sources for name in all_aliases(model, name)}
@@ -81,6 +101,9 @@ class Command(BaseCommand):
             if unknown:
                 names = ", ".join(sorted(known))
                 raise CommandError(f"Unknown alias {', '.join(map(repr, unknown))}: THUMBNAIL_ALIASES names {names}.")
+        if queued:
+            self.queue(sources, aliases, force, batch_size, wait=not no_wait)
+            return
         started = time.monotonic()
         total = sum(images(model, name).count() for model, name in sources)
         progress = Progress(self.stdout, total)
@@ -92,11 +115,52 @@ class Command(BaseCommand):
             return
         failed = Pipeline(workers, processes, progress).run(jobs)
         progress.finish(time.monotonic() - started)
-        if failed:
-            for job in sorted(failed, key=lambda job: job.label):  # by name, not by when it failed
-                for alias, why in sorted(job.failures.items()):
-                    self.stderr.write(f"{job.label} ({alias}): {why}")
-            raise CommandError(f"{len(failed)} of {total} images failed (listed above); run again to retry them.")
+        self.report({job.label: job.failures for job in failed}, total)
+
+    def report(self, failures: dict[str, dict[str, str]], total: int) -> None:
+        """The failures by image and alias, sorted by name (not by when they failed); an error if there are any."""
+        for label, by_alias in sorted(failures.items()):
+            for alias, why in sorted(by_alias.items()):
+                self.stderr.write(f"{label} ({alias}): {why}")
+        if failures:
+            raise CommandError(f"{len(failures)} of {total} images failed (listed above); run again to retry them.")
+
+    def queue(self, sources, aliases, force, batch_size: int, wait: bool) -> None:
+        """The images in batches for the workers (ids only); then, unless told not to wait, their progress."""
+        from ...tasks import warm_thumbnails_batch
+
+        started, total, results, sizes = time.monotonic(), 0, [], {}
+        try:
+            for model, field_name in sources:
+                pks = list(images(model, field_name).values_list("pk", flat=True))
+                total += len(pks)
+                for start in range(0, len(pks), batch_size):
+                    batch = pks[start : start + batch_size]
+                    results.append(warm_thumbnails_batch.delay(model._meta.label, field_name, batch, aliases, force))
+                    sizes[results[-1].id] = len(batch)
+        except OperationalError as error:
+            raise CommandError(
+                f"Could not queue the images: the broker (BROKER_URL) cannot be reached ({reason(error)}); "
+                f"{len(results)} batches were queued before."
+            ) from None
+        self.stdout.write(f"warm_thumbnails: queued {total} images in {len(results)} batches of up to {batch_size}.")
+        if not wait or not results:
+            return
+        progress, failures = Progress(self.stdout, total), {}
+
+        def batch_done(task_id, result) -> None:
+            if isinstance(result, BaseException):  # the batch itself failed (e.g. its worker died): all of it
+                size = sizes[task_id]
+                failures[f"a batch of {size} images ({task_id})"] = {"every alias": reason(result)}
+                progress.add(images=size, thumbnails=0, skipped=0, failed=size)
+                return
+            failures.update(result["failures"])
+            progress.add(result["images"], result["thumbnails"], result["skipped"], len(result["failures"]))
+
+        # Results come back over the broker (settings.CELERY_RESULT_BACKEND, rpc://): no other service to run.
+        ResultSet(results).join_native(callback=batch_done, propagate=False)
+        progress.finish(time.monotonic() - started)
+        self.report(failures, total)
 
     def image_field(self, label: str) -> tuple[type[models.Model], str]:
         try:
@@ -242,10 +306,13 @@ class Progress:
         self.drawn = 0.0
 
     def done(self, job: Job, made: int) -> None:
-        self.images += 1
-        self.thumbnails += made
-        self.skipped += not job.wanted
-        self.failed += bool(job.failures)
+        self.add(images=1, thumbnails=made, skipped=int(not job.wanted), failed=int(bool(job.failures)))
+
+    def add(self, images: int, thumbnails: int, skipped: int, failed: int) -> None:
+        self.images += images
+        self.thumbnails += thumbnails
+        self.skipped += skipped
+        self.failed += failed
         if self.on_terminal and (time.monotonic() - self.drawn > 0.1 or self.images == self.total):
             self.drawn = time.monotonic()
             filled = self.WIDTH * self.images // max(self.total, 1)
