@@ -15,7 +15,7 @@ from pathlib import Path
 from .processes import free_port, stop_process
 
 
-def available() -> str | None:
+def unavailable() -> str | None:
     """Why the broker cannot run here, or None."""
     if not shutil.which("rabbitmq-server", path="/usr/sbin:" + os.environ.get("PATH", "")):
         return "no RabbitMQ server: apt-get install rabbitmq-server"
@@ -87,6 +87,12 @@ class RabbitMQServer:
         if result.returncode != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {result.stdout}{result.stderr}")
         return result.stdout
+
+    def messages(self, queue: str = "celery") -> int:
+        """The messages in a queue, those delivered but not acknowledged yet included (0 if there is no queue)."""
+        listed = self._ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages")
+        counts = dict(line.split() for line in listed.splitlines() if line.strip())
+        return int(counts.get(queue, 0))
 
     def purge(self) -> None:
         """Empty every queue (a test's leftovers go nowhere)."""
