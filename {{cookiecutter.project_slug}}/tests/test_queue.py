@@ -24,10 +24,10 @@ SECRET = "Sup3rS3cretValue"
 
 @pytest.fixture(scope="module")
 def database(postgres, request) -> str:
-    """The shared database, with the project's tables."""
-    server = request.config.stash[S3Server.stash_key]
-    manage("migrate", "--noinput", check=True, **_environ(server, postgres.url, broker=""))
-    return postgres.url
+    """A database of these tests' own, with the project's tables."""
+    url = postgres.new_database("queue")
+    manage("migrate", "--noinput", check=True, **_environ(request.config.stash[S3Server.stash_key], url, broker=""))
+    return url
 
 
 def _environ(s3_server, database_url: str, broker: str) -> dict:
