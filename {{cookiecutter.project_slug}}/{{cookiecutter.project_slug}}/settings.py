@@ -197,8 +197,8 @@ THUMBNAIL_ALIASES = {
 
 # Celery (celery.py): with the platform's BROKER_URL (RabbitMQ) set, thumbnails are made by worker processes
 # (`celery -A {{ cookiecutter.project_slug }} worker`, CELERYD_CONCURRENCY each); without it, in the process that asks.
-CELERY_BROKER_URL = env.str("BROKER_URL", default="")
-CELERY_WORKER_CONCURRENCY = env.int("CELERYD_CONCURRENCY", default=2)
+CELERY_BROKER_URL = env.broker_url("BROKER_URL")
+CELERY_WORKER_CONCURRENCY = env.count("CELERYD_CONCURRENCY", default=2)
 # As the platform's own Celery settings: acknowledged once done (a worker that dies leaves its task to
 # another), one task at a time per process, JSON only.
 CELERY_TASK_ACKS_LATE = True
