@@ -1,4 +1,4 @@
-"""`celery -A {{ cookiecutter.project_slug }} worker` as the platform runs it (the Procfile's worker), in a process of its own."""
+"""A Celery worker as the platform runs it (the Procfile's `worker:`), in a process of its own."""
 
 import os
 import signal
@@ -19,8 +19,9 @@ class CeleryWorker:
 
     def __enter__(self) -> "CeleryWorker":
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in __exit__
-        command = [sys.executable, "-m", "celery", "-A", "{{ cookiecutter.project_slug }}", "worker", "--loglevel=INFO"]
-        command += ["--hostname", f"{self.name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        command = [sys.executable, "-m", "celery", "-A", "{{ cookiecutter.project_slug }}"]
+        command += ["worker", "--loglevel=INFO", "--hostname", f"{self.name}@%h"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]  # no chatter between workers
         self.process = subprocess.Popen(
             command, cwd=PROJECT, env=self.environ, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )

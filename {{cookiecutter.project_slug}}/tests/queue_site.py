@@ -1,5 +1,5 @@
-"""What a site process does in the queue tests (run with `manage.py shell -c`): images saved as an upload saves
-them, so that the upload handler queues their thumbnails."""
+"""What a site process does in the queue tests: images saved as an upload saves them, so that the upload handler
+queues their thumbnails. `manage.py shell -c "from tests.queue_site import run; run('upload', 'a.jpg')"`."""
 
 {% if cookiecutter.use_filer -%}
 from django.core.files.base import ContentFile
@@ -44,3 +44,7 @@ def count_rows() -> None:
     """easy-thumbnails' rows: sources, thumbnails (their names, sorted)."""
     print(Source.objects.count(), Thumbnail.objects.count())
     print(" ".join(sorted(Thumbnail.objects.values_list("name", flat=True))))
+
+
+def run(command: str, *args) -> None:
+    {"upload": upload, "queue-again": queue_again, "rows": count_rows}[command](*args)

@@ -53,13 +53,15 @@ def site(database, rabbitmq, s3_server) -> dict:
     return environ
 
 
-def shell(code: str, environ: dict) -> str:
+def site_does(*command, environ: dict) -> str:
+    """Run tests/queue_site.py's command in a site process: what it printed."""
+    code = f"from tests.queue_site import run; run(*{command!r})"
     return manage("shell", "--no-imports", "-c", code, check=True, **environ).stdout.strip()
 
 
 def upload(environ: dict, *names: str) -> list[tuple[str, int]]:
     """Images saved by a site process, as an upload saves them: their stored names and ids."""
-    printed = shell(f"from tests.queue_site import upload; upload(*{names!r})", environ)
+    printed = site_does("upload", *names, environ=environ)
     return [(name, int(pk)) for name, pk in (line.split() for line in printed.splitlines())]
 
 
@@ -69,7 +71,7 @@ def thumbnail_objects(s3_server) -> list[str]:
 
 def rows(environ: dict) -> tuple[int, int, list[str]]:
     """easy-thumbnails' rows: how many sources and thumbnails, and the thumbnails' names."""
-    counts, names = (shell("from tests.queue_site import count_rows; count_rows()", environ) + "\n").split("\n", 1)
+    counts, names = (site_does("rows", environ=environ) + "\n").split("\n", 1)
     sources, thumbnails = map(int, counts.split())
     return sources, thumbnails, sorted(names.split())
 
@@ -92,7 +94,7 @@ def test_an_upload_is_queued_and_a_worker_makes_its_thumbnails(site, rabbitmq, s
 
 def test_a_task_delivered_twice_leaves_one_set_of_objects_and_rows(site, rabbitmq, s3_server):
     [(_, pk)] = upload(site, "harbour.jpg")
-    shell(f"from tests.queue_site import queue_again; queue_again({pk}, 3)", site)
+    site_does("queue-again", pk, 3, environ=site)
     assert rabbitmq.messages() == 4
 
     # Two worker processes take copies of the same task at once: their inserts into easy-thumbnails' tables race.
@@ -109,9 +111,8 @@ def test_a_task_delivered_twice_leaves_one_set_of_objects_and_rows(site, rabbitm
 def test_a_broker_down_at_upload_time_does_not_fail_the_upload(site, s3_server):
     down = {**site, "BROKER_URL": f"amqp://site:{SECRET}@127.0.0.1:{free_port()}//"}  # nothing listens there
 
-    result = manage(
-        "shell", "--no-imports", "-c", "from tests.queue_site import upload; upload('harbour.jpg')", **down
-    )
+    code = "from tests.queue_site import run; run('upload', 'harbour.jpg')"
+    result = manage("shell", "--no-imports", "-c", code, **down)
 
     assert result.returncode == 0, result.stderr
     [(name, _)] = [line.split() for line in result.stdout.splitlines()]

@@ -1,4 +1,4 @@
-"""The Celery app, in the layout Celery documents for Django: `celery -A {{ cookiecutter.project_slug }} worker` runs it.
+"""The Celery app, in the layout Celery documents for Django; `celery -A <project> worker` runs it (Procfile).
 
 Its settings are Django's, the CELERY_ ones (settings.py: the broker is the platform's BROKER_URL). Without
 BROKER_URL nothing is queued: the project does its media work in the process that asks for it.

@@ -195,8 +195,8 @@ THUMBNAIL_ALIASES = {
 }
 {%- endif %}
 
-# Celery (celery.py): with the platform's BROKER_URL (RabbitMQ) set, thumbnails are made by worker processes
-# (`celery -A {{ cookiecutter.project_slug }} worker`, CELERYD_CONCURRENCY each); without it, in the process that asks.
+# Celery (celery.py): with the platform's BROKER_URL (RabbitMQ) set, thumbnails are made by the workers
+# (Procfile's worker:, CELERYD_CONCURRENCY processes each); without it, in the process that asks for them.
 CELERY_BROKER_URL = env.broker_url("BROKER_URL")
 CELERY_WORKER_CONCURRENCY = env.count("CELERYD_CONCURRENCY", default=2)
 # As the platform's own Celery settings: acknowledged once done (a worker that dies leaves its task to
