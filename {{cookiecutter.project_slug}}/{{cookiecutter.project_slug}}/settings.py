@@ -199,8 +199,9 @@ THUMBNAIL_ALIASES = {
 # (Procfile's worker:, CELERYD_CONCURRENCY processes each); without it, in the process that asks for them.
 CELERY_BROKER_URL = env.broker_url("BROKER_URL")
 CELERY_WORKER_CONCURRENCY = env.count("CELERYD_CONCURRENCY", default=2)
-# As the platform's own Celery settings: acknowledged once done (a worker that dies leaves its task to
-# another), one task at a time per process, JSON only.
+# As the platform's own Celery settings: acknowledged once done (a worker that dies, or its instance, leaves its
+# task to another), one task at a time per process, JSON only. A pool process killed alone (out of memory on a
+# huge image) fails its task once instead: redelivering it would kill the next process too.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -136,16 +136,19 @@ class Command(BaseCommand):
                 total += len(pks)
                 for start in range(0, len(pks), batch_size):
                     batch = pks[start : start + batch_size]
-                    results.append(warm_thumbnails_batch.delay(model._meta.label, field_name, batch, aliases, force))
+                    arguments = (model._meta.label, field_name, batch, aliases, force)
+                    results.append(warm_thumbnails_batch.apply_async(arguments, ignore_result=not wait))
                     sizes[results[-1].id] = len(batch)
         except OperationalError as error:
             raise CommandError(
                 f"Could not queue the images: the broker (BROKER_URL) cannot be reached ({reason(error)}); "
                 f"{len(results)} batches were queued before."
             ) from None
-        self.stdout.write(f"warm_thumbnails: queued {total} images in {len(results)} batches of up to {batch_size}.")
+        queued = f"warm_thumbnails: queued {total} images in {len(results)} batches of up to {batch_size}."
         if not wait or not results:
+            self.stdout.write(queued)
             return
+        self.stdout.write(f"{queued} Waiting for the workers (Ctrl-C stops waiting; the batches stay queued).")
         progress, failures = Progress(self.stdout, total), {}
 
         def batch_done(task_id, result) -> None:
