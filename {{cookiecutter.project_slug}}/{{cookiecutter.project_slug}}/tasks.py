@@ -12,7 +12,7 @@ from celery import shared_task
 from django.apps import apps
 from django.db import transaction
 
-from . import thumbnails
+from . import thumbnail_pipeline, thumbnails
 from .thumbnail_rendering import reason
 
 logger = logging.getLogger(__name__)
@@ -53,32 +53,39 @@ def make_upload_thumbnails(model_label: str, pk, field_name: str) -> None:
 
 @shared_task(ignore_result=False)
 def warm_thumbnails_batch(model_label: str, field_name: str, pks: list, aliases: list | None, force: bool) -> dict:
-    """The thumbnails a batch of images still needs (all of them with force), for manage.py warm_thumbnails.
+    """The thumbnails a batch of images still needs (all of them with force), for manage.py warm_thumbnails: through
+    the command's own pipeline (transfers overlap the rendering), rendering in this worker process.
 
     Returns counts and the failures by image and alias, which the command shows as it does for its own work.
     """
-    done = {"images": 0, "thumbnails": 0, "skipped": 0, "failures": {}}
-    for pk in pks:
-        done["images"] += 1
-        fieldfile = _stored_image(model_label, pk, field_name)
-        if fieldfile is None:  # deleted (or emptied) since the command listed it
-            done["skipped"] += 1
-            continue
-        try:
-            wanted = thumbnails.wanted_thumbnails(fieldfile, aliases)
-            if not force:
-                wanted = thumbnails.not_made_yet(thumbnails.source_thumbnailer(fieldfile), wanted)
-            if not wanted:
-                done["skipped"] += 1
-                continue
-            made, failures = thumbnails.make_thumbnails(fieldfile, wanted=wanted)
-        except Exception as error:
-            made, failures = 0, {"every alias": reason(error)}
-        done["thumbnails"] += made
-        if failures:
-            logger.warning("Could not make thumbnails of %s: %s", fieldfile.name, _listed(failures))
-            done["failures"][fieldfile.name] = failures
-    return done
+    images = apps.get_model(model_label)._default_manager.filter(pk__in=pks).exclude(**{field_name: ""})
+    tally = Tally()
+    jobs = thumbnail_pipeline.jobs(images.order_by("pk"), field_name, aliases, force, tally)
+    thumbnail_pipeline.Pipeline(thumbnails.WORKERS, 1, tally).run(jobs)
+    for name, failures in sorted(tally.failures.items()):
+        logger.warning("Could not make thumbnails of %s: %s", name, _listed(failures))
+    gone = len(pks) - tally.images  # deleted (or emptied) since the command listed them
+    return {
+        "images": len(pks),
+        "thumbnails": tally.thumbnails,
+        "skipped": tally.skipped + gone,
+        "failures": tally.failures,
+    }
+
+
+class Tally:
+    """What the pipeline reports of a batch, image by image (as to warm_thumbnails' progress bar)."""
+
+    def __init__(self):
+        self.images = self.thumbnails = self.skipped = 0
+        self.failures: dict[str, dict[str, str]] = {}
+
+    def done(self, job, made: int) -> None:
+        self.images += 1
+        self.thumbnails += made
+        self.skipped += not job.wanted
+        if job.failures:
+            self.failures[job.label] = job.failures
 
 
 def _stored_image(model_label: str, pk, field_name: str):
