@@ -4,6 +4,7 @@ queues their thumbnails. `manage.py shell -c "from tests.queue_site import run; 
 {% if cookiecutter.use_filer -%}
 from django.core.files.base import ContentFile
 {% endif -%}
+from django.template import Context, Template
 from easy_thumbnails.models import Source, Thumbnail
 {%- if cookiecutter.use_filer %}
 from filer.models import Image
@@ -11,16 +12,17 @@ from filer.models import Image
 
 from {{ cookiecutter.project_slug }}.tasks import make_upload_thumbnails
 
+{% if cookiecutter.use_filer -%}
 from .images import image_bytes
-{%- if cookiecutter.use_filer %}
 
 MODEL, FIELD = "filer.Image", "file"
-{%- else %}
+{% else -%}
+from .gallery.models import Photo
+from .images import image_bytes
 from .upload_helpers import photo_upload
 
 MODEL, FIELD = "gallery.Photo", "image"
-{%- endif %}
-
+{% endif %}
 
 def upload(*names: str) -> None:
     """Save an image for each name (small pictures); print each one's stored name and id."""
@@ -46,5 +48,16 @@ def count_rows() -> None:
     print(" ".join(sorted(Thumbnail.objects.values_list("name", flat=True))))
 
 
+def show(pk: int) -> None:
+    """What a page showing the image's small thumbnail puts in its src (made on demand if need be)."""
+{%- if cookiecutter.use_filer %}
+    page = Template('{% raw %}{% load thumbnail %}{% thumbnail image "small" %}{% endraw %}')
+    print(page.render(Context({"image": Image.objects.get(pk=pk)})))
+{%- else %}
+    page = Template('{% raw %}{% load thumbnail %}{% thumbnail photo.image "small" %}{% endraw %}')
+    print(page.render(Context({"photo": Photo.objects.get(pk=pk)})))
+{%- endif %}
+
+
 def run(command: str, *args) -> None:
-    {"upload": upload, "queue-again": queue_again, "rows": count_rows}[command](*args)
+    {"upload": upload, "queue-again": queue_again, "rows": count_rows, "show": show}[command](*args)

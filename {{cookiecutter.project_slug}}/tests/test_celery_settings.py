@@ -17,6 +17,9 @@ from .project import manage
 
 SECRET = "Sup3rS3cretValue"
 BROKER = f"amqp://site:{SECRET}@rabbitmq.example.com:5672/site"
+REFUSED = (
+    "BROKER_URL: not a broker URL; use amqp://USER:PASSWORD@HOST:5672/VHOST (or amqps://), as the platform sets it."
+)
 
 
 def celery_config(**environ: str) -> dict:
@@ -91,6 +94,6 @@ def test_any_broker_url_is_taken_as_an_amqp_url_or_refused_without_echoing_it(va
     try:
         url = env.broker_url("BROKER_URL")
     except ImproperlyConfigured as error:
-        assert "\n" not in str(error) and (len(value.strip()) < 4 or value.strip() not in str(error))
+        assert str(error) == REFUSED  # one line, the same whatever the value: nothing of it shown
     else:
         assert url == "" or url.split("://", 1)[0].lower() in ("amqp", "amqps", "pyamqp")

@@ -92,6 +92,16 @@ def test_an_upload_is_queued_and_a_worker_makes_its_thumbnails(site, rabbitmq, s
     assert "Could not" not in worker.output and "Traceback" not in worker.output
 
 
+def test_until_a_worker_has_made_them_a_page_makes_its_thumbnail_on_demand(site, rabbitmq, s3_server):
+    [(name, pk)] = upload(site, "harbour.jpg")
+    assert thumbnail_objects(s3_server) == [] and rabbitmq.messages() == 1  # queued, no worker yet
+
+    url = site_does("show", pk, environ=site)
+
+    [made] = thumbnail_objects(s3_server)  # easy-thumbnails' own path, in the page's process
+    assert url.endswith(made) and name.rsplit("/", 1)[-1] in made
+
+
 def test_a_task_delivered_twice_leaves_one_set_of_objects_and_rows(site, rabbitmq, s3_server):
     [(_, pk)] = upload(site, "harbour.jpg")
     site_does("queue-again", pk, 3, environ=site)
