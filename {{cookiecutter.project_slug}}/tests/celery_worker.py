@@ -15,15 +15,15 @@ class CeleryWorker:
     when an instance dies. A context manager that stops it on exit."""
 
     def __init__(self, environ: dict, name: str = "worker"):
-        self.environ, self.name, self.process = environ, name, None
+        self.environ, self.process = environ, None
+        self.command = [sys.executable, "-m", "celery", "-A", "{{ cookiecutter.project_slug }}"]
+        self.command += ["worker", "--loglevel=INFO", "--hostname", f"{name}@%h"]
+        self.command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]  # no chatter between workers
 
     def __enter__(self) -> "CeleryWorker":
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in __exit__
-        command = [sys.executable, "-m", "celery", "-A", "{{ cookiecutter.project_slug }}"]
-        command += ["worker", "--loglevel=INFO", "--hostname", f"{self.name}@%h"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]  # no chatter between workers
         self.process = subprocess.Popen(
-            command, cwd=PROJECT, env=self.environ, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command, cwd=PROJECT, env=self.environ, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + 60
         while " ready." not in self.output:
