@@ -1,5 +1,6 @@
 """A Celery worker as the platform runs it (the Procfile's `worker:`), in a process of its own."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -22,9 +23,8 @@ class CeleryWorker:
 
     def __enter__(self) -> "CeleryWorker":
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in __exit__
-        self.process = subprocess.Popen(
-            self.command, cwd=PROJECT, env=self.environ, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        output = {"stdout": self.log, "stderr": subprocess.STDOUT}
+        self.process = subprocess.Popen(self.command, cwd=PROJECT, env=self.environ, start_new_session=True, **output)
         deadline = time.monotonic() + 60
         while " ready." not in self.output:
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -43,18 +43,31 @@ class CeleryWorker:
 
     def kill(self) -> None:
         """SIGKILL to the worker and its pool: nothing is acknowledged, nothing is cleaned up."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
     def __exit__(self, *exc) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # Celery's warm shutdown: the tasks at hand are finished
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        # SIGTERM to the whole group (the worker may run under a shell): Celery's warm shutdown finishes the tasks
+        # at hand; whatever is left of the group after 30 s is killed.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while self._group_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self._group_alive():
+            self.kill()
+        self.process.wait()
         self.logged = self.output
         self.log.close()
+
+    def _group_alive(self) -> bool:
+        self.process.poll()  # reap the leader once it has exited
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
 
 def wait_until(condition, what: str, timeout: float = 60) -> None:
