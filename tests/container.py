@@ -137,6 +137,19 @@ def mounted_container(image: str, name: str):
         subprocess.run(["podman", "rm", "--force", name], capture_output=True)
 
 
+@contextmanager
+def shared_memory(root: Path):
+    """The /dev/shm a container engine gives every container (a tmpfs anyone may write), in the mounted root:
+    Celery's prefork pool makes its semaphores there."""
+    shm = root / "dev" / "shm"
+    shm.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777,size=64m", "tmpfs", str(shm)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "--lazy", str(shm)], capture_output=True)
+
+
 def chroot_command(root: Path, config: dict, command: list[str]) -> list[str]:
     """Run a command in the mounted root as the image's user, in its working directory."""
     user = config.get("User") or "root"

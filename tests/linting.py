@@ -66,12 +66,13 @@ FILER_SETTING = re.compile(r"""settings, ["'](FILER_[A-Z_]+)""")
 
 @cache
 def known_settings() -> frozenset[str]:
-    """Every setting name that Django, easy-thumbnails, django-filer or gunicorn reads.
+    """Every setting name that Django, easy-thumbnails, django-filer, Celery or gunicorn reads.
 
     A setting the project defines is used when one of them reads it (by its name, out of vulture's
     sight), or when the project's own code does (which vulture sees). A setting that no one reads
     (a leftover of an option not chosen) is reported.
     """
+    from celery.app.defaults import DEFAULTS as CELERY_DEFAULTS
     from django.conf import global_settings
     from easy_thumbnails.conf import Settings as ThumbnailSettings
     from gunicorn.config import KNOWN_SETTINGS
@@ -79,6 +80,8 @@ def known_settings() -> frozenset[str]:
     filer_settings = Path(util.find_spec("filer").origin).with_name("settings.py").read_text()
     names = {name for name in [*dir(global_settings), *dir(ThumbnailSettings)] if name.isupper()}
     names |= {"ROOT_URLCONF"}  # required by Django, so global_settings has no default for it
+    # Celery reads its settings from Django's under the CELERY_ namespace (celery.py): CELERY_TASK_ACKS_LATE, ...
+    names |= {f"CELERY_{name.upper()}" for name in CELERY_DEFAULTS}
     return frozenset(names | set(FILER_SETTING.findall(filer_settings)) | {s.name for s in KNOWN_SETTINGS})
 
 

@@ -3,9 +3,13 @@
 The figures themselves are not checked (they depend on the machine); benchmarks/staging.py,
 benchmarks/thumbnails.py and benchmarks/media_copy.py at full size give the ones in the README."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from .conftest import TEMPLATE, run
 
@@ -72,3 +76,22 @@ def test_without_the_test_packages_it_says_what_to_install(tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "boto3" in result.stderr, result.stderr
     assert "run `bin/venv requirements-dev.txt`" in result.stderr
+
+
+def test_queue_benchmark_runs_and_reports_the_ratios(bake):
+    """Real RabbitMQ, PostgreSQL and celery workers (as root, as the baked project's queue tests)."""
+    if os.geteuid() != 0 or not shutil.which("rabbitmq-server", path="/usr/sbin:/usr/bin"):
+        message = "the queue benchmark runs as root with Debian's rabbitmq-server and postgresql installed"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    project = bake(use_filer=False)
+    arguments = ["--uploads", "1", "--upload-width", "640", "--upload-height", "480", "--images", "2"]
+    arguments += ["--width", "320", "--height", "240", "--batch-size", "1", "--latency-ms", "5"]
+    script = str(TEMPLATE / "benchmarks" / "worker_queue.py")
+    result = run([sys.executable, script, *arguments, "--project", str(project)], TEMPLATE, timeout=600)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"without the queue \(renders in the request\) +\d+\.\d\d s\n", result.stdout)
+    assert re.search(r"the worker's time for its thumbnails +\d+\.\d\d s\n", result.stdout)
+    assert re.search(r"the request is \d+\.\dx faster with the queue", result.stdout)
+    assert re.search(r"through 2 worker processes +\d+\.\d\d s\n", result.stdout)
+    assert re.search(r"scale-out, 1 -> 2 worker processes: \d+\.\d\dx", result.stdout)

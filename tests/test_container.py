@@ -46,7 +46,8 @@ def baked_tests(project: Path):
         )
         sys.modules[name] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[name])
-    modules = ("s3_server", "postgres_server", "django_server", "http_client", "images")
+    modules = ("s3_server", "postgres_server", "rabbitmq_server", "celery_worker", "django_server", "http_client")
+    modules += ("images",)
     return {module: importlib.import_module(f"{name}.{module}") for module in modules}
 
 
@@ -114,6 +115,10 @@ def test_image_serves_with_only_the_platform_variables(bake, image, tmp_path):
         cleanup.callback(postgres.stop)
         s3_server = S3Server.start()
         cleanup.callback(s3_server.stop)
+        if reason := helpers["rabbitmq_server"].unavailable():
+            pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
+        rabbitmq = helpers["rabbitmq_server"].RabbitMQServer().start()  # the platform's Celery service
+        cleanup.callback(rabbitmq.stop)
         root = cleanup.enter_context(container.mounted_container(image, f"template-tests-{uuid.uuid4().hex[:8]}"))
         app = root / config["WorkingDir"].lstrip("/")
         platform = {
@@ -122,6 +127,7 @@ def test_image_serves_with_only_the_platform_variables(bake, image, tmp_path):
             "DEFAULT_STORAGE_DSN": s3_server.dsn(S3Server.MEDIA_BUCKET),
             "DOMAIN": "127.0.0.1",
             "STAGE": "live",
+            "BROKER_URL": rabbitmq.url,
         }
         environ = container.image_environ(config) | platform
 
@@ -167,6 +173,17 @@ def test_image_serves_with_only_the_platform_variables(bake, image, tmp_path):
 
         stored = [name for name in s3_server.object_names() if name.endswith("harbour.jpg")]
         assert len(stored) == 1, s3_server.object_names()
+        assert not [name for name in s3_server.object_names() if "harbour.jpg__" in name]  # queued, not made
+
+        # The Procfile's worker: the same image, another command. It makes the upload's thumbnails.
+        worker = helpers["celery_worker"].CeleryWorker(environ)
+        worker.command = container.chroot_command(root, config, ["/bin/sh", "-c", procfile(bake())["worker"]])
+        with container.shared_memory(root), worker:
+            helpers["celery_worker"].wait_until(
+                lambda: rabbitmq.messages() == 0, "the worker in the image to make the upload's thumbnails"
+            )
+        assert len([name for name in s3_server.object_names() if "harbour.jpg__" in name]) >= 3, worker.output
+        assert "succeeded in" in worker.output and SECRET not in worker.output
         assert requests.get(upload.json()["original_image"], timeout=10).content == helpers["images"].JPEG
         media = app / "media"
         assert not media.exists() or not any(media.iterdir()), list(media.rglob("*"))

@@ -1,11 +1,20 @@
-"""Fixtures the staging tests share (the test modules that want local_dir for every test say so)."""
+"""Fixtures the tests share: servers that run as processes of their own (the test modules that want local_dir for
+every test say so)."""
 
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from .postgres_server import PostgresServer, find_bindir
+from .rabbitmq_server import RabbitMQServer, unavailable
 from .s3_server import FaultyS3Server
+
+
+def missing(message: str) -> None:
+    """A server the tests need is not installed: a skip locally, a failure in CI (which installs it)."""
+    pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
 
 
 @pytest.fixture
@@ -27,3 +36,25 @@ def faulty_server():
 def faulty(faulty_server) -> FaultyS3Server:
     faulty_server.reset()
     return faulty_server
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server shared by the processes of a test (site instances, workers)."""
+    bindir = find_bindir()
+    if bindir is None:
+        missing("no PostgreSQL server binaries: apt-get install postgresql")
+    server = PostgresServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq():
+    """The platform's broker, RabbitMQ, on loopback (tests/rabbitmq_server.py)."""
+    why = unavailable()
+    if why:
+        missing(why)
+    server = RabbitMQServer().start()
+    yield server
+    server.stop()

@@ -1,30 +1,14 @@
 """Two instances of the site (gunicorn, DEBUG off), each with its own working folder and an empty
 media/, sharing one PostgreSQL database and one S3 server: what one does, the other sees."""
 
-import os
-
-import pytest
-
 from .django_server import DjangoServer, prepare_database
 from .http_client import AdminSession, fetch
 from .images import JPEG, image_size
-from .postgres_server import PostgresServer, find_bindir
 from .processes import free_port
 from .project import PROJECT, manage, project_environ
 from .upload_helpers import ADMIN_THUMBNAIL_SIZE, SITE_ENVIRON, admin_thumbnail_url, original_url, upload_over_http
 
 SECRET = "Sup3rS3cretValue"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    bindir = find_bindir()
-    if bindir is None:
-        message = "no PostgreSQL server binaries: apt-get install postgresql"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    server = PostgresServer(bindir).start()
-    yield server
-    server.stop()
 
 
 def production_environ(tmp_path, **environ) -> dict:

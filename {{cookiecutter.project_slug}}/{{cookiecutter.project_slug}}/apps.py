@@ -6,6 +6,7 @@ class ProjectConfig(AppConfig):
     verbose_name = "{{ cookiecutter.project_name }}"
 
     def ready(self):
+        from django.conf import settings
         from django.db.models.signals import pre_save
         from easy_thumbnails.signals import saved_file
 
@@ -15,11 +16,18 @@ class ProjectConfig(AppConfig):
 
         keep_private_thumbnails_private()
 {%- endif %}
-        from .thumbnails import keep_uploaded_content, make_thumbnails_on_upload
 
-        # Every image saved through a model field{% if cookiecutter.use_filer %} or filer{% endif %} gets its thumbnail aliases at once.
-        pre_save.connect(keep_uploaded_content, dispatch_uid="keep_uploaded_content")
-        saved_file.connect(make_thumbnails_on_upload, dispatch_uid="make_thumbnails_on_upload")
+        # Every image saved through a model field{% if cookiecutter.use_filer %} or filer{% endif %} gets its thumbnail aliases: from a worker
+        # once the upload is committed when there is a broker (tasks.py), else at once, in the request.
+        if settings.CELERY_BROKER_URL:
+            from .tasks import queue_thumbnails_on_upload
+
+            saved_file.connect(queue_thumbnails_on_upload, dispatch_uid="queue_thumbnails_on_upload")
+        else:
+            from .thumbnails import keep_uploaded_content, make_thumbnails_on_upload
+
+            pre_save.connect(keep_uploaded_content, dispatch_uid="keep_uploaded_content")
+            saved_file.connect(make_thumbnails_on_upload, dispatch_uid="make_thumbnails_on_upload")
 {%- if cookiecutter.use_filer %}
         self.connect_filer_images()
 

@@ -11,6 +11,7 @@ names it (manage.py prints it) and never shows its value, which may be a secret:
 import logging
 import re
 import warnings
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +21,7 @@ EXPECTED = {int: "a whole number", float: "a number", bool: "true or false"}
 # What ALLOWED_HOSTS takes: a host name (".example.com" for it and its subdomains), an IP address, or "*".
 LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
 HOST = re.compile(rf"\*|\.?{LABEL}(\.{LABEL})*\.?|\[[0-9a-f:.]+\]", re.IGNORECASE)
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp")  # RabbitMQ, the platform's broker, as kombu names it
 
 
 class Env(environ.Env):
@@ -76,3 +78,28 @@ class Env(environ.Env):
         if level not in LOG_LEVELS or not isinstance(logging.getLevelName(level), int):
             raise ImproperlyConfigured(f"{var}: not a log level; use one of {', '.join(LOG_LEVELS)}.")
         return level
+
+    def broker_url(self, var) -> str:
+        """A Celery broker URL (RabbitMQ, AMQP), or "" when unset: checked here, since kombu reads it only when it
+        first connects (a task queued at upload would then fail on every request)."""
+        url = self.str(var, default="").strip()
+        if not url:
+            return ""
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # a port that is not a number raises here
+        except ValueError:
+            parts, port = None, None
+        if parts is None or parts.scheme.lower() not in BROKER_SCHEMES or not parts.hostname or port == 0:
+            raise ImproperlyConfigured(
+                f"{var}: not a broker URL; use amqp://USER:PASSWORD@HOST:5672/VHOST (or amqps://), "
+                "as the platform sets it."
+            )
+        return url
+
+    def count(self, var, default: int) -> int:
+        """A whole number of at least 1 (processes, workers)."""
+        value = self.int(var, default=default)
+        if value < 1:
+            raise ImproperlyConfigured(f"{var}: must be a whole number of at least 1.")
+        return value

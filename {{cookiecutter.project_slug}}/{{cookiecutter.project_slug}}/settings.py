@@ -195,6 +195,23 @@ THUMBNAIL_ALIASES = {
 }
 {%- endif %}
 
+# Celery (celery.py): with the platform's BROKER_URL (RabbitMQ) set, thumbnails are made by the workers
+# (Procfile's worker:, CELERYD_CONCURRENCY processes each); without it, in the process that asks for them.
+CELERY_BROKER_URL = env.broker_url("BROKER_URL")
+CELERY_WORKER_CONCURRENCY = env.count("CELERYD_CONCURRENCY", default=2)
+# As the platform's own Celery settings: acknowledged once done (a worker that dies, or its instance, leaves its
+# task to another), one task at a time per process, JSON only. A pool process killed alone (out of memory on a
+# huge image) fails its task once instead: redelivering it would kill the next process too.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# Results only where a caller waits for them (warm_thumbnails' progress), sent back to it over the broker.
+CELERY_RESULT_BACKEND = "rpc://"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log through LOGGING, as the site does
+
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 

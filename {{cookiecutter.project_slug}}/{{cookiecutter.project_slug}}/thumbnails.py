@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from easy_thumbnails import signals
 from easy_thumbnails.alias import aliases
@@ -128,6 +128,19 @@ def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_chang
     source, and moving the source's time would make every other thumbnail of the image stale.
     In one transaction: one commit, not one per row (each costs a disk flush).
     """
+    try:
+        _record_rows(thumbnailer, thumbnails, source_changed=source_changed)
+    except IntegrityError:
+        # Another process recorded the same rows meanwhile (a task delivered twice, two workers on one image):
+        # easy-thumbnails' unique rows raise when two inserts race. Its rows are committed now: update them.
+        _record_rows(thumbnailer, thumbnails, source_changed=source_changed)
+    for thumbnail in thumbnails:
+        made = ThumbnailFile(thumbnail.name, storage=thumbnailer.thumbnail_storage)
+        made._dimensions_cache = (thumbnail.width, thumbnail.height)
+        signals.thumbnail_created.send(sender=made)
+
+
+def _record_rows(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_changed: bool) -> None:
     with transaction.atomic():
         if source_changed or not thumbnailer.get_source_cache():
             thumbnailer.get_source_cache(create=True, update=True)
@@ -136,10 +149,6 @@ def record(thumbnailer: Thumbnailer, thumbnails: list[Rendered], *, source_chang
             ThumbnailDimensions.objects.update_or_create(
                 thumbnail=cached, defaults={"width": thumbnail.width, "height": thumbnail.height}
             )
-    for thumbnail in thumbnails:
-        made = ThumbnailFile(thumbnail.name, storage=thumbnailer.thumbnail_storage)
-        made._dimensions_cache = (thumbnail.width, thumbnail.height)
-        signals.thumbnail_created.send(sender=made)
 
 
 def record_many(batch: list[tuple[Thumbnailer, list[Rendered]]]) -> None:
@@ -209,15 +218,27 @@ def not_made_yet(thumbnailer: Thumbnailer, wanted: dict[str, dict]) -> dict[str,
 
 def make_missing_thumbnails(fieldfile) -> dict[str, str]:
     """Every wanted thumbnail of a stored image not made yet, from one read of the original; failures by alias."""
-    thumbnailer = source_thumbnailer(fieldfile)
-    wanted = not_made_yet(thumbnailer, wanted_thumbnails(fieldfile))
-    if not wanted:
-        return {}
-    made, failures = render(thumbnailer, _read(None, fieldfile), wanted)
-    failures |= publish(thumbnailer.thumbnail_storage, made)
-    record(thumbnailer, [thumbnail for thumbnail in made if thumbnail.alias not in failures])
-    return failures
+    wanted = not_made_yet(source_thumbnailer(fieldfile), wanted_thumbnails(fieldfile))
+    return make_thumbnails(fieldfile, wanted=wanted)[1]
 {%- endif %}
+
+
+def make_thumbnails(
+    fieldfile, content=None, *, wanted: dict[str, dict] | None = None, source_changed: bool = False
+) -> tuple[int, dict[str, str]]:
+    """The pipeline the upload handler, the focal point and the tasks (tasks.py) share: the wanted thumbnails
+    (default: every alias) of a stored image, rendered from one read of its bytes (`content` if in hand),
+    written concurrently and recorded. How many were made, and the failures by alias."""
+    if wanted is None:
+        wanted = wanted_thumbnails(fieldfile)
+    if not wanted:
+        return 0, {}
+    thumbnailer = source_thumbnailer(fieldfile)
+    made, failures = render(thumbnailer, _read(content, fieldfile), wanted)
+    failures |= publish(thumbnailer.thumbnail_storage, made)
+    stored = [thumbnail for thumbnail in made if thumbnail.alias not in failures]
+    record(thumbnailer, stored, source_changed=source_changed)
+    return len(stored), failures
 
 
 def keep_uploaded_content(sender, instance, **kwargs) -> None:
@@ -242,13 +263,7 @@ def make_thumbnails_on_upload(sender, fieldfile, **kwargs) -> None:
     if not fieldfile or not is_image(fieldfile):
         return
     try:
-        wanted = wanted_thumbnails(fieldfile)
-        if not wanted:
-            return
-        thumbnailer = source_thumbnailer(fieldfile)
-        made, failures = render(thumbnailer, _read(content, fieldfile), wanted)
-        failures |= publish(thumbnailer.thumbnail_storage, made)
-        record(thumbnailer, [thumbnail for thumbnail in made if thumbnail.alias not in failures], source_changed=True)
+        failures = make_thumbnails(fieldfile, content, source_changed=True)[1]
     except Exception as error:
         logger.warning("Could not make thumbnails of %s at upload: %s", fieldfile.name, reason(error))
         return

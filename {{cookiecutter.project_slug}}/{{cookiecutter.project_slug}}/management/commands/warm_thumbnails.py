@@ -1,22 +1,16 @@
 """manage.py warm_thumbnails: make the thumbnail aliases of existing images ahead of time, concurrently.
 
-Originals are pulled into a local folder on threads, rendered on several cores (worker processes),
-written on threads and recorded in easy-thumbnails' tables, image after image as each step finishes,
-with a bounded number of images in flight: memory and disk stay flat whatever the number of images.
+Without a broker, here, on every CPU (thumbnail_pipeline.py). With one (BROKER_URL), the images are queued
+in batches for the Celery workers of every instance (tasks.py), and the command follows them until they
+are done.
 """
 
-import multiprocessing
 import os
-import shutil
-import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import django
+from celery.result import ResultSet
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
@@ -25,29 +19,13 @@ from django.utils.functional import LazyObject, empty
 {%- if cookiecutter.use_filer %}
 from filer.models.abstract import BaseImage
 {%- endif %}
+from kombu.exceptions import OperationalError
 
-from ... import thumbnails
-from ...thumbnails import Rendered, reason
+from ... import thumbnail_pipeline, thumbnails
+from ...thumbnail_pipeline import Job, Pipeline
+from ...thumbnails import reason
 
-RECORD_BATCH = 20  # images recorded per transaction
-
-
-@dataclass
-class Job:
-    """One image on its way: pulled, rendered, published, recorded."""
-
-    label: str
-    instance: models.Model
-    field_name: str
-    wanted: dict[str, dict]
-    local: Path | None = None
-    pending: int = 0
-    stored: list[Rendered] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def thumbnailer(self):
-        return thumbnails.source_thumbnailer(getattr(self.instance, self.field_name))
+QUEUE_BATCH = 20  # images per queued task: a few seconds of a worker's time, so batches spread over the workers
 
 
 class Command(BaseCommand):
@@ -70,10 +48,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--processes", type=int, default=os.cpu_count() or 1, help="rendering processes (default: one per CPU)"
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=QUEUE_BATCH,
+            help=f"with BROKER_URL: images per queued task (default {QUEUE_BATCH})",
+        )
+        parser.add_argument(
+            "--no-wait", action="store_true", help="with BROKER_URL: queue the images and return at once"
+        )
 
-    def handle(self, *args, fields, aliases, force, dry_run, workers, processes, **options):
+    def handle(self, *args, fields, aliases, force, dry_run, workers, processes, batch_size, no_wait, **options):
         if workers < 1 or processes < 1:
             raise CommandError("--workers and --processes take a whole number of at least 1.")
+        if batch_size < 1:
+            raise CommandError("--batch-size takes a whole number of at least 1.")
+        queued = bool(settings.CELERY_BROKER_URL) and not dry_run
+        if no_wait and not queued:
+            raise CommandError("--no-wait needs a queue: set BROKER_URL (without it the images are made here).")
         sources = [self.image_field(label) for label in fields] if fields else default_image_fields()
         if aliases:
             known = {name for model, name in sources for name in all_aliases(model, name)}
@@ -81,6 +73,9 @@ class Command(BaseCommand):
             if unknown:
                 names = ", ".join(sorted(known))
                 raise CommandError(f"Unknown alias {', '.join(map(repr, unknown))}: THUMBNAIL_ALIASES names {names}.")
+        if queued:
+            self.queue(sources, aliases, force, batch_size, wait=not no_wait)
+            return
         started = time.monotonic()
         total = sum(images(model, name).count() for model, name in sources)
         progress = Progress(self.stdout, total)
@@ -92,11 +87,55 @@ class Command(BaseCommand):
             return
         failed = Pipeline(workers, processes, progress).run(jobs)
         progress.finish(time.monotonic() - started)
-        if failed:
-            for job in sorted(failed, key=lambda job: job.label):  # by name, not by when it failed
-                for alias, why in sorted(job.failures.items()):
-                    self.stderr.write(f"{job.label} ({alias}): {why}")
-            raise CommandError(f"{len(failed)} of {total} images failed (listed above); run again to retry them.")
+        self.report({job.label: job.failures for job in failed}, total)
+
+    def report(self, failures: dict[str, dict[str, str]], total: int) -> None:
+        """The failures by image and alias, sorted by name (not by when they failed); an error if there are any."""
+        for label, by_alias in sorted(failures.items()):
+            for alias, why in sorted(by_alias.items()):
+                self.stderr.write(f"{label} ({alias}): {why}")
+        if failures:
+            raise CommandError(f"{len(failures)} of {total} images failed (listed above); run again to retry them.")
+
+    def queue(self, sources, aliases, force, batch_size: int, wait: bool) -> None:
+        """The images in batches for the workers (ids only); then, unless told not to wait, their progress."""
+        from ...tasks import warm_thumbnails_batch
+
+        started, total, results, sizes = time.monotonic(), 0, [], {}
+        try:
+            for model, field_name in sources:
+                pks = list(images(model, field_name).values_list("pk", flat=True))
+                total += len(pks)
+                for start in range(0, len(pks), batch_size):
+                    batch = pks[start : start + batch_size]
+                    arguments = (model._meta.label, field_name, batch, aliases, force)
+                    results.append(warm_thumbnails_batch.apply_async(arguments, ignore_result=not wait))
+                    sizes[results[-1].id] = len(batch)
+        except OperationalError as error:
+            raise CommandError(
+                f"Could not queue the images: the broker (BROKER_URL) cannot be reached ({reason(error)}); "
+                f"{len(results)} batches were queued before."
+            ) from None
+        queued = f"warm_thumbnails: queued {total} images in {len(results)} batches of up to {batch_size}."
+        if not wait or not results:
+            self.stdout.write(queued)
+            return
+        self.stdout.write(f"{queued} Waiting for the workers (Ctrl-C stops waiting; the batches stay queued).")
+        progress, failures = Progress(self.stdout, total), {}
+
+        def batch_done(task_id, result) -> None:
+            if isinstance(result, BaseException):  # the batch itself failed (e.g. its worker died): all of it
+                size = sizes[task_id]
+                failures[f"a batch of {size} images ({task_id})"] = {"every alias": reason(result)}
+                progress.add(images=size, thumbnails=0, skipped=0, failed=size)
+                return
+            failures.update(result["failures"])
+            progress.add(result["images"], result["thumbnails"], result["skipped"], len(result["failures"]))
+
+        # Results come back over the broker (settings.CELERY_RESULT_BACKEND, rpc://): no other service to run.
+        ResultSet(results).join_native(callback=batch_done, propagate=False)
+        progress.finish(time.monotonic() - started)
+        self.report(failures, total)
 
     def image_field(self, label: str) -> tuple[type[models.Model], str]:
         try:
@@ -112,119 +151,9 @@ class Command(BaseCommand):
         return model, field_name
 
     def jobs(self, sources, aliases, force, progress):
-        """Each image with the thumbnails it still needs (all of them with --force); the others count as done."""
         for model, field_name in sources:
-            for instance in images(model, field_name).iterator(chunk_size=200):
-                fieldfile = getattr(instance, field_name)
-                wanted = thumbnails.wanted_thumbnails(fieldfile, aliases)
-                if not force:
-                    wanted = thumbnails.not_made_yet(thumbnails.source_thumbnailer(fieldfile), wanted)
-                job = Job(fieldfile.name, instance, field_name, wanted)
-                if wanted:
-                    yield job
-                else:
-                    progress.done(job, made=0)
-
-
-class Pipeline:
-    """Pull, render and publish images concurrently, at most `window` of them in flight."""
-
-    def __init__(self, workers: int, processes: int, progress: "Progress"):
-        self.workers, self.processes, self.progress = workers, processes, progress
-        self.window = workers + 2 * processes  # enough pulled ahead that rendering never waits
-        self.per_storage = {}
-
-    def run(self, jobs) -> list[Job]:
-        scratch = Path(tempfile.mkdtemp(prefix="warm-thumbnails-"))
-        transfers = ThreadPoolExecutor(self.workers, thread_name_prefix="warm-thumbnails")
-        if self.processes > 1:
-            # forkserver: workers are forks of a clean process with Django set up (_rendering_setup.py), not
-            # of this one, whose threads and database connections a fork would copy. The forkserver imports
-            # the project from the working folder (the project's root, as manage.py runs); elsewhere each
-            # worker sets Django up itself (the initializer), which only takes longer.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([f"{__package__}._rendering_setup"])
-            renderers = ProcessPoolExecutor(self.processes, mp_context=context, initializer=django.setup)
-        else:
-            renderers = ThreadPoolExecutor(1, thread_name_prefix="warm-thumbnails-render")
-        steps, self.failed, self.unrecorded, self.in_flight, number = {}, [], [], 0, 0
-        try:
-            while True:
-                while self.in_flight < self.window and (job := next(jobs, None)) is not None:
-                    number += 1
-                    job.local = scratch / f"{number}{Path(job.label).suffix}"
-                    pull = self.transfer(thumbnails.puller, job.thumbnailer.source_storage)
-                    pulled = transfers.submit(pull, job.label, job.local)
-                    steps[pulled] = ("pull", job, None)
-                    self.in_flight += 1
-                if not steps:
-                    break
-                done, _ = wait(steps, return_when=FIRST_COMPLETED)
-                for future in done:
-                    step, job, rendered = steps.pop(future)
-                    error = future.exception()
-                    if step == "pull" and error is None:
-                        rendering = (job.instance, job.field_name, job.local, job.wanted)
-                        try:
-                            steps[renderers.submit(thumbnails.render_file, *rendering)] = ("render", job, None)
-                            continue
-                        except BrokenProcessPool as broken:  # a rendering process died (out of memory?)
-                            error = broken
-                    if step == "render" and error is None:
-                        job.local.unlink()
-                        made, job.failures = future.result()
-                        write = self.transfer(thumbnails.writer, job.thumbnailer.thumbnail_storage)
-                        for thumbnail in made:
-                            steps[transfers.submit(write, thumbnail)] = ("publish", job, thumbnail)
-                        job.pending = len(made)
-                    elif step == "publish":
-                        job.pending -= 1
-                        if error is None:
-                            job.stored.append(rendered)
-                        else:
-                            job.failures[rendered.alias] = reason(error)
-                    else:  # the pull or the rendering failed: nothing of this image was made
-                        job.failures = {alias: reason(error) for alias in job.wanted}
-                    if job.pending == 0:
-                        self.finish(job)
-                if len(self.unrecorded) >= RECORD_BATCH or (self.unrecorded and not steps):
-                    self.record()
-        finally:
-            transfers.shutdown(cancel_futures=True)
-            renderers.shutdown(cancel_futures=True)
-            shutil.rmtree(scratch, ignore_errors=True)
-        return self.failed
-
-    def finish(self, job: Job) -> None:
-        self.in_flight -= 1
-        self.unrecorded.append(job)
-
-    def record(self) -> None:
-        """Record the finished images together (in this thread: the connection is this thread's); if that fails,
-        one by one, so that the images that cannot be recorded are named."""
-        stored = [job for job in self.unrecorded if job.stored]
-        try:
-            if stored:
-                thumbnails.record_many([(job.thumbnailer, job.stored) for job in stored])
-        except Exception:
-            for job in stored:
-                try:
-                    thumbnails.record(job.thumbnailer, job.stored)
-                except Exception as error:
-                    job.failures |= {made.alias: f"stored, but not recorded: {reason(error)}" for made in job.stored}
-                    job.stored = []
-        for job in self.unrecorded:
-            self.progress.done(job, made=len(job.stored))
-            if job.failures:
-                self.failed.append(job)
-        self.unrecorded = []
-
-    def transfer(self, make, storage):
-        """thumbnails.puller(storage) or .writer(storage), made once per storage, in this thread."""
-        key = (make, id(storage))
-        if key not in self.per_storage:
-            self.per_storage[key] = (storage, make(storage))  # holding the storage keeps its id unique
-        return self.per_storage[key][1]
+            instances = images(model, field_name).iterator(chunk_size=200)
+            yield from thumbnail_pipeline.jobs(instances, field_name, aliases, force, progress)
 
 
 class Progress:
@@ -242,10 +171,13 @@ class Progress:
         self.drawn = 0.0
 
     def done(self, job: Job, made: int) -> None:
-        self.images += 1
-        self.thumbnails += made
-        self.skipped += not job.wanted
-        self.failed += bool(job.failures)
+        self.add(images=1, thumbnails=made, skipped=int(not job.wanted), failed=int(bool(job.failures)))
+
+    def add(self, images: int, thumbnails: int, skipped: int, failed: int) -> None:
+        self.images += images
+        self.thumbnails += thumbnails
+        self.skipped += skipped
+        self.failed += failed
         if self.on_terminal and (time.monotonic() - self.drawn > 0.1 or self.images == self.total):
             self.drawn = time.monotonic()
             filled = self.WIDTH * self.images // max(self.total, 1)
