@@ -35,6 +35,9 @@ USED_BY_NAME = {
     "app_configs",
     "list_display",
     "preview",
+    # The admin site's header and title (urls.py sets them; the admin's templates read them).
+    "site_header",
+    "site_title",
     # pytest: its hooks (pytest_configure, ...) and pytestmark.
     "pytest*",
     # Attributes the libraries read on objects the project sets them on: s3transfer (a subscriber's
