@@ -10,6 +10,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from ..mediastorage.access import access_rule
 from ..mediastorage.masking import mask_credentials
 from ..mediastorage.operations.probe import explain_client_error
 from ..staging.errors import is_not_found, masked_reason
@@ -51,6 +52,7 @@ class CopyResult:
     deleted: int = 0
     aborted: int = 0  # incomplete multipart uploads of an earlier, interrupted run
     failures: dict[str, str] = field(default_factory=dict)  # name -> why, credentials masked
+    access: str = ""  # how the destination's configuration decided public and private (S3 destinations)
 
     def count(self, copied: bool, size: int) -> None:
         if copied:
@@ -99,6 +101,8 @@ def run_copy(
     again; the multipart uploads it left unfinished are aborted first. Failures are collected, never raised.
     """
     result = CopyResult(dry_run=dry_run, server_side=server_side_possible(plan))
+    if plan.destination.is_s3:
+        result.access = access_rule(plan.destination.storage)
     secrets = plan.source.secrets + plan.destination.secrets
     result.aborted = abort_unfinished_uploads(plan, dry_run)
     fingerprints = Fingerprints(plan.source, plan.destination)

@@ -38,6 +38,7 @@ class Side:
     role: str  # "SOURCE" or "DESTINATION"
     variable: str  # the variable (or argument) that holds its DSN, for messages
     storage: Storage
+    private: bool = False  # the project's private storage, by its name: its files stay private wherever copied
 
     @cached_property
     def client(self):
@@ -79,7 +80,7 @@ def open_side(role: str, argument: str) -> Side:
     project's client settings (signature, addressing, retries, and whatever the layer adds).
     """
     if argument in NAMED:
-        return _checked(Side(role, NAMED[argument], storages[argument]))
+        return _checked(Side(role, NAMED[argument], storages[argument], private=argument == "private"))
     if VARIABLE_NAME.fullmatch(argument):
         text = os.environ.get(argument, "").strip()
         if not text:

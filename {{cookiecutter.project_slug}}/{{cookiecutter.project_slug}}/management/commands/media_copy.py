@@ -73,7 +73,10 @@ def summary(result: CopyResult, delete: bool, seconds: float) -> str:
     if result.aborted:
         parts.append(f"{'would abort' if result.dry_run else 'aborted'} {result.aborted} unfinished uploads")
     parts.append(f"{len(result.failures)} failed")
-    return f"media_copy: {', '.join(parts)} in {seconds:.1f} s"
+    line = f"media_copy: {', '.join(parts)} in {seconds:.1f} s"
+    if result.access:
+        line += f"\npublic and private by the configuration: {result.access}"
+    return line
 
 
 def files(count: int) -> str:
