@@ -42,6 +42,12 @@ def weed_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("weed")
 
 
+def _identity(name: str, key: dict, actions: list[str]) -> dict:
+    """One S3 identity of SeaweedFS's configuration: a key and what it may do ("Read:BUCKET": in that bucket)."""
+    credential = {"accessKey": key["aws_access_key_id"], "secretKey": key["aws_secret_access_key"]}
+    return {"name": name, "credentials": [credential], "actions": actions}
+
+
 def _port() -> int:
     while (port := free_port()) > HIGHEST_PORT:
         pass
@@ -61,17 +67,12 @@ class SeaweedFSServer:
     def start(cls, binary: str, timeout: float = 60) -> "SeaweedFSServer":
         """One master, volume server, filer and S3 gateway in one process; its data in a temporary folder."""
         folder = tempfile.mkdtemp(prefix="seaweedfs-")
-        identities = {
-            "identities": [
-                {"name": "site", "credentials": [{"accessKey": SITE_KEY["aws_access_key_id"],
-                 "secretKey": SITE_KEY["aws_secret_access_key"]}], "actions": ["Admin", "Read", "List", "Tagging", "Write"]},
-                {"name": "media-only", "credentials": [{"accessKey": LIMITED_KEY["aws_access_key_id"],
-                 "secretKey": LIMITED_KEY["aws_secret_access_key"]}],
-                 "actions": [f"{action}:{cls.MEDIA_BUCKET}" for action in ("Read", "List", "Write", "Tagging")]},
-            ]
-        }  # fmt: skip
+        identities = [
+            _identity("site", SITE_KEY, ["Admin", "Read", "List", "Tagging", "Write"]),
+            _identity("media-only", LIMITED_KEY, [f"{a}:{cls.MEDIA_BUCKET}" for a in ("Read", "List", "Write")]),
+        ]
         config = Path(folder, "s3.json")
-        config.write_text(json.dumps(identities))
+        config.write_text(json.dumps({"identities": identities}))
         data = Path(folder, "data")
         data.mkdir()
         ports = {role: _port() for role in ("master", "volume", "filer", "s3")}
@@ -79,9 +80,8 @@ class SeaweedFSServer:
         for role, port in ports.items():
             command += [f"-{role}.port={port}", f"-{role}.port.grpc={port + 10000}"]
         command += [f"-s3.config={config}", "-master.volumeSizeLimitMB=64", "-master.telemetry=false"]
-        log = Path(folder, "weed.log").open("wb")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        with Path(folder, "weed.log").open("wb") as log:  # the process keeps its own handle
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         server = cls(process, f"http://127.0.0.1:{ports['s3']}", folder)
         deadline = time.monotonic() + timeout
         while not server.is_up():

@@ -124,4 +124,3 @@ def test_a_key_limited_to_one_bucket_copies_into_it_streamed(seaweedfs, s3_serve
     assert seaweedfs.client().get_object(Bucket="media", Key=PUBLIC)["Body"].read() == b"cat"
     with pytest.raises(Exception, match="access denied|AccessDenied"):
         media_copy("default", seaweedfs.dsn("private", limited=True))
-

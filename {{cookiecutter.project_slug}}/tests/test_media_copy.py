@@ -69,9 +69,7 @@ def put_samples(server: S3Server, bucket: str = S3Server.MEDIA_BUCKET) -> dict[s
         CacheControl="max-age=31536000",
         Metadata={"photographer": "ada"},
     )
-    client.put_object(
-        Bucket=bucket, Key=DOCUMENT, Body=b"%PDF", ACL="private", ContentType="application/pdf"
-    )
+    client.put_object(Bucket=bucket, Key=DOCUMENT, Body=b"%PDF", ACL="private", ContentType="application/pdf")
     client.put_object(Bucket=bucket, Key="a/b/c/notes.txt", Body=b"notes", ACL="public-read", ContentType="text/plain")
     return {"photos/cat.jpg": b"cat", DOCUMENT: b"%PDF", "a/b/c/notes.txt": b"notes"}
 

@@ -15,7 +15,7 @@ from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 
 from ..mediastorage.access import acl_for, is_private
-from .listing import MARKER, Entry, Fingerprints, is_multipart, key
+from .listing import MARKER, Entry, Fingerprints, is_multipart, key, partial_path
 from .sides import Side
 
 MB = 1024 * 1024
@@ -152,19 +152,22 @@ class ObjectCopier:
         )
         future.result()
 
-    # S3 to a local folder: s3transfer writes a temporary file beside the target and renames it when complete.
+    # S3 to a local folder: under a partial name (s3transfer adds a suffix of its own while it writes), renamed
+    # when complete; a run killed meanwhile leaves only partial names, which no listing takes for files.
     def _download(self, entry: Entry) -> None:
         source = self.source.storage
         path = self._local_path(entry)
+        partial = partial_path(path)
         future = self.managers["download"].download(
-            source.bucket_name, key(source, entry.name), str(path), subscribers=[KnownSize(entry)]
+            source.bucket_name, key(source, entry.name), str(partial), subscribers=[KnownSize(entry)]
         )
         future.result()
+        partial.replace(path)
         self._finish_file(path, entry)
 
     def _local(self, entry: Entry) -> None:
         path = self._local_path(entry)
-        partial = path.with_name(f".{path.name}.media-copy")
+        partial = partial_path(path)
         shutil.copyfile(self.source.storage.path(entry.name), partial)
         partial.replace(path)
         self._finish_file(path, entry)

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
 {% if cookiecutter.region != "other" -%}
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from storages.backends.s3 import S3Storage
 
 from ..mediastorage.configuration import parse_storage_dsn
+from ..mediastorage.configuration.endpoints import service_address
 from ..mediastorage.masking import mask_credentials
 
 # The project's own storages, by the name media_copy takes, and the variable that configures each.
@@ -113,14 +113,8 @@ def _checked(side: Side) -> Side:
 
 
 def service(storage: S3Storage) -> str:
-    """Which S3 service a storage is on: bucket names are global on AWS (per partition), else per endpoint."""
-    endpoint = (storage.endpoint_url or "").rstrip("/").lower()
-    host = urlsplit(endpoint).hostname or ""
-    if not endpoint or host.endswith(".amazonaws.com"):
-        return "aws"
-    if host.endswith(".amazonaws.com.cn"):
-        return "aws-cn"
-    return endpoint
+    """Which S3 service a storage is on, however its endpoint is written (bucket names are per service)."""
+    return service_address(storage.endpoint_url, storage.bucket_name)
 
 
 def same_service(source: Side, destination: Side) -> bool:
@@ -129,20 +123,38 @@ def same_service(source: Side, destination: Side) -> bool:
 
 def check_apart(source: Side, destination: Side, prefix: str) -> None:
     """Refuse a copy whose destination is its source, or inside it, or holds it: it would copy onto itself."""
-    if source.is_s3 != destination.is_s3:
-        return
-    if source.is_s3 and not (same_service(source, destination) and _same_bucket(source, destination)):
-        return
+    problem = overlap(source, destination, prefix)
+    if problem and (not source.is_s3 or same_service(source, destination)):
+        raise refused_overlap(source, destination, problem)
+
+
+def overlap(source: Side, destination: Side, prefix: str) -> str | None:
+    """How the roots overlap, or None; S3 roots only count in buckets of the same name (on any service)."""
+    if source.is_s3 != destination.is_s3 or (source.is_s3 and not _same_bucket(source, destination)):
+        return None
     inner, outer = source.root(prefix), destination.root(prefix)
     separator = "/" if source.is_s3 else os.sep
     if inner == outer:
-        problem = "are the same storage"
-    elif _inside(inner, outer, separator) or _inside(outer, inner, separator):
-        problem = "overlap (one is inside the other)"
-    else:
-        return
+        return "are the same storage"
+    if _inside(inner, outer, separator) or _inside(outer, inner, separator):
+        return "overlap (one is inside the other)"
+    return None
+
+
+def maybe_one_bucket(source: Side, destination: Side, prefix: str) -> bool:
+    """Overlapping roots in buckets of one name, on endpoints written differently: a DNS alias, a proxy or
+    another address of one host may still make them one bucket (AWS's bucket names are global: told apart)."""
+    return (
+        overlap(source, destination, prefix) is not None
+        and source.is_s3
+        and not same_service(source, destination)
+        and "aws" not in (service(source.storage), service(destination.storage))
+    )
+
+
+def refused_overlap(source: Side, destination: Side, problem: str) -> CopyRefused:
     where = f"{source} and {destination}" if str(source) != str(destination) else str(source)
-    raise CopyRefused(
+    return CopyRefused(
         f"SOURCE ({source.variable}) and DESTINATION ({destination.variable}) {problem}: {where}; "
         "copy to another bucket, or to a prefix outside the source"
     )
