@@ -238,6 +238,13 @@ REFUSED = [
     ("file:///srv/media/?url=%2F&url=%2F", "parameter url given more than once", FILE_FORM),
     ("file:///srv/m%zz/", "bad percent-encoding in the path", FILE_FORM),
     ("file:///srv/m%FF/", "the path is not valid percent-encoded UTF-8", FILE_FORM),
+    ("file:///srv/m%00edia/", "the path contains a control character (%00 or a line break?)", FILE_FORM),
+    ("file:///srv/media%0A/", "the path contains a control character (%00 or a line break?)", FILE_FORM),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?ca_bundle=%2Fetc%2Fca%00.pem",
+        "ca_bundle must be the absolute path of a CA certificate file (PEM)",
+        S3_FORM,
+    ),
     (
         "s3://K:S@ab/?endpoint_url=http%3A%2F%2Fminio",
         "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
