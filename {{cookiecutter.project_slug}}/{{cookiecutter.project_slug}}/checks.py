@@ -1,6 +1,7 @@
 """System checks for media storage: mistakes that would otherwise only show in production."""
 
 import os
+import ssl
 
 import easy_thumbnails.storage
 {%- if cookiecutter.use_filer %}
@@ -186,17 +187,31 @@ def _check_filer_storages(media) -> list:
 
 @checks.register(checks.Tags.compatibility)
 def check_ca_bundles(app_configs, **kwargs):
-    """A ca_bundle that cannot be read fails every request with a TLS error that does not say why."""
-    missing = {}  # one error per variable
+    """A ca_bundle that cannot be read, or holds no certificate, fails every request with a TLS error that
+    does not say why."""
+    bad = {}  # one error per variable
     for media in configured_storages():
         ca_bundle = getattr(media.storage, "verify", None)
-        if isinstance(ca_bundle, str) and not os.access(ca_bundle, os.R_OK):
-            missing.setdefault(media.variable, ca_bundle)
+        if isinstance(ca_bundle, str) and media.variable not in bad:
+            problem = ca_bundle_problem(ca_bundle)
+            if problem:
+                bad[media.variable] = (ca_bundle, problem)
     return [
         checks.Error(
-            f"{variable} names ca_bundle {path}, which is not a readable file.",
+            f"{variable} names ca_bundle {path}, which {problem}.",
             hint="Give the absolute path of a PEM file holding the CA certificate(s) of the endpoint.",
             id="storage.E005",
         )
-        for variable, path in missing.items()
+        for variable, (path, problem) in bad.items()
     ]
+
+
+def ca_bundle_problem(path: str) -> str | None:
+    """What is wrong with a CA bundle file, or None: ssl loads it as the client's TLS layer will."""
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        return "is not a readable file"
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError, OSError):
+        return "holds no PEM certificate ssl can load"
+    return None
