@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from django.core.management import call_command
 
 from .http_client import fetch
+from .project import manage
 from .s3_server import S3Server
 from .seaweedfs_server import CLIENT_CONFIG
 
@@ -124,3 +125,50 @@ def test_a_key_limited_to_one_bucket_copies_into_it_streamed(seaweedfs, s3_serve
     assert seaweedfs.client().get_object(Bucket="media", Key=PUBLIC)["Body"].read() == b"cat"
     with pytest.raises(Exception, match="access denied|AccessDenied"):
         media_copy("default", seaweedfs.dsn("private", limited=True))
+
+
+def storage_check(seaweedfs) -> tuple[int, str]:
+    environ = {"DEFAULT_STORAGE_DSN": seaweedfs.dsn("media")}
+{%- if cookiecutter.private_media %}
+    environ["PRIVATE_STORAGE_DSN"] = seaweedfs.dsn("private")
+{%- endif %}
+    result = manage("storage_check", **environ)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stdout
+
+
+def test_storage_check_on_a_policy_service_asks_for_the_policy_of_the_public_prefixes(seaweedfs):
+    """No policy: public files are not readable, and the hint names the policy for the public prefixes only
+    (not a bucket-wide one); storage_policy --apply puts it, and then every verdict is OK."""
+    returncode, output = storage_check(seaweedfs)
+    assert returncode == 1
+    assert "FAIL  STORAGES['default']" in output
+    assert "the file's URL answered HTTP 403: public files are not readable; a service that honours ACLs" in output
+    resources = ", ".join(f"media/{prefix}*" for prefix in PUBLIC_PREFIXES)
+    assert f"a policy allowing s3:GetObject under {resources} only (manage.py storage_policy prints it)" in output
+
+    applied = manage("storage_policy", "--apply", DEFAULT_STORAGE_DSN=seaweedfs.dsn("media"))
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.strip().endswith("Applied to bucket media.")
+
+    returncode, output = storage_check(seaweedfs)
+    assert returncode == 0, output
+    assert "OK    STORAGES['default']" in output and "url fetched" in output
+{%- if cookiecutter.use_filer or cookiecutter.private_media %}
+    assert ": write, read, url fetched, unsigned url refused, delete" in output  # the private files' verdict
+{%- endif %}
+    assert seaweedfs.object_names("media") == []
+{%- if cookiecutter.use_filer %}
+
+
+def test_storage_check_fails_when_a_bucket_wide_policy_opens_filers_private_files(seaweedfs):
+    seaweedfs.open_to_readers("media", "")
+
+    returncode, output = storage_check(seaweedfs)
+
+    assert returncode == 1
+    assert "FAIL  filer private files" in output
+    assert "private files are readable by anyone: filer_private/storage-check/probe" in output
+    assert "grant public reads only under filer_public/*, filer_public_thumbnails/*" in output
+    assert seaweedfs.object_names("media") == []
+{%- endif %}
