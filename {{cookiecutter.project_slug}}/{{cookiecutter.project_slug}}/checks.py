@@ -10,7 +10,7 @@ import filer.settings
 from django.conf import settings
 from django.core import checks
 from django.core.files.storage import FileSystemStorage, storages
-{%- if cookiecutter.use_filer %}
+{%- if cookiecutter.use_filer or cookiecutter.private_media %}
 from storages.backends.s3 import S3Storage
 {%- endif %}
 
@@ -151,6 +151,31 @@ def check_filer_private_files_apart_from_public_media(app_configs, **kwargs):
             id="storage.W010",
         )
     ]
+
+{%- endif %}
+{%- if cookiecutter.private_media and not cookiecutter.use_filer %}
+
+
+@checks.register(checks.Tags.security)
+def check_private_files_apart_from_public_media(app_configs, **kwargs):
+    """With acl=none the bucket policy alone decides who reads what: one that serves public media from the
+    bucket serves the private storage's files too, though their URLs are signed."""
+    media, private = storages["default"], storages["private"]
+    if not (isinstance(media, S3Storage) and isinstance(private, S3Storage)):
+        return []
+    if place_of(media)[:3] != place_of(private)[:3] or media.default_acl:
+        return []
+    return [
+        checks.Warning(
+            f"STORAGES['private'] shares the bucket {media.bucket_name} with public media, and public media sends "
+            "no ACL (acl=none): a bucket policy that makes media public makes the private files public too.",
+            hint="Point PRIVATE_STORAGE_DSN at a bucket of its own, or let the bucket policy grant public reads "
+            "only under the public media's prefix, apart from the private one.",
+            id="storage.W011",
+        )
+    ]
+{%- endif %}
+{%- if cookiecutter.use_filer %}
 
 
 def _check_filer_storages(media) -> list:
