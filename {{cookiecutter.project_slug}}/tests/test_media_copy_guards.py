@@ -1,8 +1,10 @@
 """media_copy's guards against losing data: one bucket written two ways, an empty or unreadable source under
 --delete, a question nobody can answer, and the partial files of an interrupted copy to a local folder."""
 
+import signal
 import subprocess
 import sys
+import time
 from io import StringIO
 from urllib.parse import quote
 
@@ -10,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from .project import PROJECT, project_environ
-from .s3_server import S3Server
+from .s3_server import FaultyS3Server, S3Server
 
 
 def media_copy(*args: str) -> str:
@@ -144,3 +146,32 @@ def test_partial_files_are_never_copied_on_and_are_removed_by_the_next_copy(s3_s
     back = media_copy(f"file://{tmp_path}/copy/", "default")
     assert "copied 1 file" in back
     assert s3_server.object_names() == ["big.bin"]  # never published
+
+
+@pytest.mark.parametrize("after", [1, 4])
+def test_a_copy_to_a_folder_killed_mid_file_leaves_no_half_file_and_resumes(faulty: FaultyS3Server, tmp_path, after):
+    """Killed while files are being written: every file under its own name is whole, the rest are partial
+    names only; the next run removes those and finishes."""
+    body = bytes(range(256)) * 4096  # 1 MB
+    for number in range(8):
+        faulty.client().put_object(Bucket="media", Key=f"big{number:02}.bin", Body=body)
+    faulty.slow_down("/media/big", 0.3, method="GET")
+    folder = tmp_path / "copy"
+    command = [sys.executable, str(PROJECT / "manage.py"), "media_copy", faulty.dsn("media"), f"file://{folder}/"]
+    process = subprocess.Popen(
+        [*command, "--workers", "2"], env=project_environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(folder.glob("big*.bin"))) < after:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+
+    for path in folder.glob("big*.bin"):
+        assert path.read_bytes() == body, path.name  # never a half-written file under the real name
+
+    faulty.recover()
+    finished = subprocess.run(command, env=project_environ(), capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert sorted(path.name for path in folder.iterdir()) == [f"big{number:02}.bin" for number in range(8)]
+    assert all(path.read_bytes() == body for path in folder.iterdir())
