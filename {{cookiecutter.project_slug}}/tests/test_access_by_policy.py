@@ -23,7 +23,7 @@ PUBLIC_PREFIXES = ("filer_public/", "filer_public_thumbnails/")
 PUBLIC, PRIVATE = "filer_public/2026/cat.jpg", "filer_private/2026/contract.pdf"
 {%- else %}
 PUBLIC_PREFIXES = ("",)  # public media is the whole bucket
-PUBLIC, PRIVATE = "photos/cat.jpg", None
+PUBLIC = "photos/cat.jpg"
 {%- endif %}
 
 
