@@ -50,7 +50,7 @@ def s3_test_server(project: Path):
     """The baked project's own S3 test server (moto in a separate process on 127.0.0.1), behind its fault
     injector, which can hold every request a while."""
     sys.path.insert(0, str(project))
-    from tests.s3_server import FaultyS3Server
+    from tests.support.s3_server import FaultyS3Server
 
     server = FaultyS3Server.start()
     try:

@@ -4,7 +4,7 @@
     python benchmarks/media_copy.py --objects 50 --repeat 1  # a quick check
 
 Bakes the template into a temporary folder (or uses --project), starts two moto servers on 127.0.0.1 with
-the baked project's tests/s3_server.py (behind its fault injector, which can hold every request a
+the baked project's tests/support/s3_server.py (behind its fault injector, which can hold every request a
 while), stores the objects (public ones with a content type), and times, side by side and interleaved in
 one run, with no latency and with --latency-ms per request (default 20 ms, a bucket some way off):
 copying them server-side (two buckets on one server) and streamed (from one server to the other) with
@@ -65,7 +65,7 @@ def set_up_django(project: Path, server):
     os.environ["DJANGO_SETTINGS_MODULE"] = f"{project.name}.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     django.setup()
-    return importlib.import_module(f"{project.name}.mediacopy")
+    return importlib.import_module("mediakit.copy")
 
 
 def run(args, mediacopy, near, far) -> None:

@@ -2,10 +2,10 @@
 
     python benchmarks/staging.py                       # full size: 200 x 50 KB, one 300 MB file
     python benchmarks/staging.py --files 20 --large-mb 5 --repeat 1   # a quick check
-    python benchmarks/staging.py --baseline OTHER/my_site/staging     # also time another version of it
+    python benchmarks/staging.py --baseline OTHER/my_site/staging     # also time 0.4.0's (its staging package)
 
 Bakes the template into a temporary folder (or uses --project), starts moto on 127.0.0.1 with the
-baked project's tests/s3_server.py (behind its fault injector, which can hold every request a
+baked project's tests/support/s3_server.py (behind its fault injector, which can hold every request a
 while), and prints, measured side by side in one run, with no latency and with --latency-ms per
 request (default 20 ms, a bucket some way off): publishing small files with a sequential
 storage.save() loop, with staging_area(), and with raw boto3 put_object on the same number of
@@ -84,7 +84,7 @@ def set_up_django(project: Path, server):
     os.environ["DJANGO_SETTINGS_MODULE"] = f"{slug}.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     django.setup()
-    return importlib.import_module(f"{slug}.staging")
+    return importlib.import_module("mediakit.staging")
 
 
 def run(args, staging, server, scratch: Path) -> None:

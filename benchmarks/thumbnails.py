@@ -162,10 +162,8 @@ def store_images(args, raw, bucket: str) -> list:
 
 def bound(args, raw, bucket: str, photos, scratch: Path) -> tuple[float, float]:
     """What warm_thumbnails cannot beat: its transfers on raw boto3 at the same concurrency; its rendering alone."""
-    from django.conf import settings
 
-    slug = Path(settings.BASE_DIR).name
-    thumbnails = __import__(f"{slug}.thumbnails", fromlist=["render_file"])
+    thumbnails = __import__("mediakit.thumbnails.pipeline", fromlist=["render_file"])
     model, field = image_model(args.filer)
     photos = list(model.objects.order_by("pk"))
     made = [thumbnail for photo in photos for thumbnail in photo_thumbnails(getattr(photo, field))]

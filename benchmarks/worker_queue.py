@@ -33,8 +33,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="queue-benchmark-") as scratch:
         project = args.project or bake(Path(scratch), use_filer=args.filer)
         with s3_test_server(project) as server:
-            from tests.postgres_server import PostgresServer, find_bindir
-            from tests.rabbitmq_server import RabbitMQServer, unavailable
+            from tests.support.postgres_server import PostgresServer, find_bindir
+            from tests.support.rabbitmq_server import RabbitMQServer, unavailable
 
             if unavailable() or find_bindir() is None:
                 sys.exit(f"benchmarks/worker_queue.py: {unavailable() or 'no PostgreSQL: apt-get install postgresql'}")
@@ -63,8 +63,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(args, project: Path, server, postgres, rabbitmq) -> None:
-    from tests.celery_worker import CeleryWorker, wait_until
-    from tests.project import manage, project_environ
+    from tests.support.celery_worker import CeleryWorker, wait_until
+    from tests.support.project import manage, project_environ
 
     environ = project_environ(
         PYTHONPATH=str(project),
@@ -85,7 +85,7 @@ def run(args, project: Path, server, postgres, rabbitmq) -> None:
     succeeded = re.findall(r"make_upload_thumbnails\[.*\] succeeded in ([\d.]+)s", worker.output)
     on_worker = [float(seconds) for seconds in succeeded]
 
-    store = f"from tests.images import image_bytes; data = image_bytes(size=({args.width}, {args.height}))\n"
+    store = f"from tests.support.images import image_bytes; data = image_bytes(size=({args.width}, {args.height}))\n"
     store += STORE_FILER if args.filer else STORE_PHOTOS
     manage("shell", "--no-imports", "-c", store.replace("COUNT", str(args.images)), check=True, **environ)
     warm = ["warm_thumbnails", "--force", f"--batch-size={args.batch_size}"]
@@ -134,7 +134,7 @@ for n in range(COUNT):
 UPLOAD = """
 import json, time
 from django.core.files.base import ContentFile
-from tests.images import image_bytes
+from tests.support.images import image_bytes
 data = image_bytes(size=SIZE)
 times = []
 for n in range(COUNT):
@@ -149,7 +149,7 @@ UPLOAD_FILER = "Image.objects.create(file=ContentFile(data, name=f'{n}.jpg'), or
 
 def uploads(environ: dict, count: int, size: tuple[int, int], filer: bool) -> list[float]:
     """The time of each upload's save (what the request spends on it), in a site process."""
-    from tests.project import manage
+    from tests.support.project import manage
 
     model = "from filer.models import Image\n" if filer else "from tests.gallery.models import Photo\n"
     code = model + UPLOAD.replace("SIZE", repr(size)).replace("COUNT", str(count))

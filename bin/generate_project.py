@@ -9,6 +9,8 @@ line: `ERROR: what is wrong; try what instead.` Arguments are cruft create's.
 import importlib
 import importlib.util
 import json
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -83,6 +85,9 @@ def context_file_text(path: str) -> str:
         fail(f"cannot read the answers file {path} ({getattr(error, 'strerror', None) or error}); check the path.")
 
 
+WRITTEN: list[Path] = []  # the project folder, once cookiecutter has written it
+
+
 def checked(generate_files):
     """cookiecutter's generate_files, refusing bad answers before it writes anything."""
 
@@ -90,7 +95,9 @@ def checked(generate_files):
         reason = HOOK.refusal(dict(context["cookiecutter"]))
         if reason:
             fail(reason)
-        return generate_files(*args, context=context, **kwargs)
+        written = generate_files(*args, context=context, **kwargs)
+        WRITTEN.append(Path(written))
+        return written
 
     return generate_checked_files
 
@@ -165,6 +172,21 @@ def main(args: list[str]) -> None:
     except Exception as error:  # the last word of a command line tool: one line, not a traceback
         first_line = str(error).splitlines()[0] if str(error) else ""
         fail(f"cannot generate the project: {type(error).__name__}: {first_line}")
+    if WRITTEN:  # not after --help and the like
+        print(next_steps(WRITTEN[0]))
+
+
+def next_steps(project: Path) -> str:
+    """Where the project was written and the first commands to run there (its README has the rest)."""
+    shown = os.path.relpath(project) if not os.path.relpath(project).startswith("..") else str(project)
+    return (
+        f"Wrote the project to {shown}. Next:\n"
+        f"  cd {shlex.quote(shown)}\n"
+        "  python3 -m venv .venv && . .venv/bin/activate\n"
+        "  pip install -r requirements-dev.txt\n"
+        "  python manage.py migrate && python manage.py createsuperuser\n"
+        "  python manage.py runserver      # then http://127.0.0.1:8000/admin/; README.md has the rest"
+    )
 
 
 if __name__ == "__main__":

@@ -13,13 +13,11 @@ from pathlib import Path
 
 ANSWERS = json.loads(
     r"""{{ {
-        "project_slug": cookiecutter.project_slug,
         "use_filer": cookiecutter.use_filer,
         "private_media": cookiecutter.private_media,
         "_repo_dir": cookiecutter.get("_repo_dir", ""),
     } | tojson }}"""
 )
-SLUG = ANSWERS["project_slug"]
 # The pre-generation hook refuses anything but a boolean.
 USE_FILER = ANSWERS["use_filer"] is True
 PRIVATE_MEDIA = ANSWERS["private_media"] is True
@@ -29,15 +27,13 @@ REPO_DIR = ANSWERS["_repo_dir"]
 COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade --link
 
 FILER_ONLY = [
-    f"{SLUG}/mediastorage/configuration/filer.py",
-    f"{SLUG}/filer_thumbnails.py",
-    f"{SLUG}/focal_point.py",
-    f"{SLUG}/filer_uploads.py",
-    "tests/test_filer.py",
-    "tests/test_thumbnail_lookups.py",
+    "mediakit/storage/configuration/filer.py",
+    "mediakit/thumbnails/filer.py",
+    "tests/thumbnails/test_filer.py",
+    "tests/thumbnails/test_thumbnail_lookups.py",
 ]
 PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
-PRIVATE_MEDIA_ONLY = [f"{SLUG}/private_images.py", "tests/test_private_images.py"]
+PRIVATE_MEDIA_ONLY = ["mediakit/thumbnails/private.py", "tests/thumbnails/test_private_images.py"]
 
 
 def template_folder(repo_dir: str) -> Path | None:

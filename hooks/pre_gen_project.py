@@ -15,23 +15,24 @@ import sys
 # files by tests/test_hooks.py (derived there with tests/requirement_modules.py).
 REQUIREMENT_MODULES = """
 PIL _cffi_backend _hypothesis_ftz_detector _hypothesis_globals _hypothesis_pytestplugin _pytest _yaml amqp
-annotated_doc annotated_types antlr4 arrow asgiref attr attrs aws_xray_sdk billiard binaryornot blinker boto3
-botocore celery certifi cffi cfnlint charset_normalizer click click_didyoumean click_plugins click_repl cookiecutter
-cruft cryptography dateutil django docker dotenv easy_thumbnails environ filer flask flask_cors git gitdb graphql
-greenlet gunicorn hypothesis idna iniconfig isympy itsdangerous jinja2 jmespath joserfc jsonpatch jsonpatch_cli
-jsonpath_ng jsonpointer jsonschema jsonschema_path jsonschema_specifications kombu lazy_object_proxy markdown_it
-markupsafe mdurl moto mpmath networkx openapi_schema_validator openapi_spec_validator packaging pathable playwright
-pluggy polymorphic prompt_toolkit psycopg psycopg_binary py py_partiql_parser py_svg_hush pyasn1 pycparser pydantic
-pydantic_core pydantic_settings pygments pyparsing pytest pytest_django referencing regex requests responses
-rfc3339_validator rich rpds rsa ruff s3transfer shellingham six slugify smmap sortedcontainers sqlparse storages
-sympy text_unidecode typer typing_extensions typing_inspection tzdata tzlocal urllib3 vine wcwidth werkzeug
-whitenoise wrapt xmltodict yaml
+annotated_doc annotated_types antlr4 arrow asgiref attr attrs aws_xray_sdk billiard binaryornot blinker boto3 botocore
+celery certifi cffi cfnlint charset_normalizer click click_didyoumean click_plugins click_repl cookiecutter cruft
+cryptography dateutil django docker dotenv easy_thumbnails environ filer flask flask_cors git gitdb graphql greenlet
+grimp gunicorn hypothesis idna importlinter iniconfig isympy itsdangerous jinja2 jmespath joserfc jsonpatch
+jsonpatch_cli jsonpath_ng jsonpointer jsonschema jsonschema_path jsonschema_specifications kombu lazy_object_proxy
+markdown_it markupsafe mdurl moto mpmath networkx openapi_schema_validator openapi_spec_validator packaging pathable
+playwright pluggy polymorphic prompt_toolkit psycopg psycopg_binary py py_partiql_parser py_svg_hush pyasn1 pycparser
+pydantic pydantic_core pydantic_settings pygments pyparsing pytest pytest_django referencing regex requests responses
+rfc3339_validator rich rpds rsa ruff s3transfer shellingham six slugify smmap sortedcontainers sqlparse storages sympy
+text_unidecode typer typing_extensions typing_inspection tzdata tzlocal urllib3 vine wcwidth werkzeug whitenoise wrapt
+xmltodict yaml
 """.split()  # noqa: SIM905 -- a word list, printed by tests/requirement_modules.py
 
 # Names the project itself uses: folders beside the package (media/ is where local uploads land,
-# git-ignored), its other top-level modules, and the app labels of its installed apps.
+# git-ignored; mediakit/ is the template's media app), its other top-level modules, and the app labels
+# of its installed apps.
 PROJECT_NAMES = {
-    "bin", "conftest", "manage", "media", "static", "staticfiles", "templates", "test", "tests",
+    "bin", "conftest", "manage", "media", "mediakit", "static", "staticfiles", "templates", "test", "tests",
     "admin", "auth", "contenttypes", "gallery", "messages", "sessions", "whitenoise_runserver_nostatic",
 }  # fmt: skip
 

@@ -19,7 +19,7 @@ USED_BY_NAME = {
     "help",
     "add_arguments",
     "handle",
-    "ProjectConfig",
+    "MediaKitConfig",
     "GalleryConfig",
     "verbose_name",
     "default_auto_field",

@@ -26,12 +26,10 @@ class Injection(NamedTuple):
 
 # One piece of dead code of each kind the guard is for.
 INJECTED = {
-    "a function": Injection(
-        "my_site/mediastorage/masking.py", "", "\n\ndef unmask(text):\n    return text\n", "unmask"
-    ),
+    "a function": Injection("mediakit/storage/s3.py", "", "\n\ndef unmask(text):\n    return text\n", "unmask"),
     # What a project without filer would hold if S3Config.as_private() were rendered in every combination.
     "a method": Injection(
-        "my_site/mediastorage/configuration/storage_configs.py",
+        "mediakit/storage/configuration/storage_configs.py",
         "        return replace(self, file_overwrite=True)\n",
         "\n    def as_private(self):\n        return replace(self, querystring_auth=True)\n",
         "as_private",

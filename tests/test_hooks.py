@@ -56,6 +56,7 @@ DEFAULTS = {
         # Names the project itself uses.
         ("media", "is a name the project already uses", "media_project"),
         ("staticfiles", "is a name the project already uses", "staticfiles_project"),
+        ("mediakit", "is a name the project already uses", "mediakit_project"),
         ("templates", "is a name the project already uses", "templates_project"),
         ("bin", "is a name the project already uses", "bin_project"),
         ("test", "is a name the project already uses", "test_project"),
@@ -171,7 +172,7 @@ def test_adversarial_accepted_answers_bake_a_working_project(bake, answers):
     assert not ruff_problems(project)
     check = manage(project, "check", "--fail-level", "WARNING")
     assert check.returncode == 0, check.stderr
-    code = "from django.apps import apps; print(apps.get_app_config('" + answers["project_slug"] + "').verbose_name)"
+    code = f"import {answers['project_slug']}.urls; from django.contrib import admin; print(admin.site.site_header)"
     assert manage(project, "shell", "--no-imports", "-c", code).stdout.strip() == answers["project_name"]
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == answers["description"]
@@ -269,7 +270,10 @@ def test_bin_generate_takes_json_numbers_as_booleans(template_repo, user_home, t
     assert result.returncode == 0, result.stderr
     recorded = json.loads((tmp_path / "counted" / ".cookiecutter-answers.json").read_text())["cookiecutter"]
     assert (recorded["use_filer"], recorded["private_media"]) == (False, True)
-    assert not (tmp_path / "counted" / "counted" / "mediastorage" / "configuration" / "filer.py").exists()
+    assert not (tmp_path / "counted" / "mediakit" / "storage" / "configuration" / "filer.py").exists()
+    # It ends by saying where it wrote the project, and the first commands to run there.
+    assert result.stdout.splitlines()[:2] == ["Wrote the project to counted. Next:", "  cd counted"]
+    assert "python manage.py runserver" in result.stdout
 
 
 def test_slug_is_derived_from_the_name(cookies):

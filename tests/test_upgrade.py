@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import git, run, tree, user_run
+from .conftest import NOT_TEMPLATE, TEMPLATE, git, run, tree, user_run
 
 SETTINGS = "my_site/settings.py"
 V2_SETTING = "DATA_UPLOAD_MAX_NUMBER_FILES = 500"
@@ -368,3 +368,72 @@ def test_every_failure_is_one_line_naming_the_cause_and_the_fix(made, template_r
     assert result.stderr.startswith("bin/upgrade: ") and result.stderr.count("\n") == 1, result.stderr
     assert all(word in result.stderr for word in words), result.stderr
     assert tree(project) == before
+
+
+# Across the move of 0.5.0: the media machinery left the site package for the mediakit app beside it.
+OWN_ALIAS = ('"medium": {"size": (480, 480), "ALIAS": "medium"}', '"medium": {"size": (600, 600), "ALIAS": "medium"}')
+OWN_URL = '    path("blog/", include("blog.urls")),\n'
+MOVED_EDIT = ("import unicodedata\n", "import unicodedata  # the owner's edit\n")
+
+
+@pytest.fixture(scope="module")
+def release_0_4_0_repo(tmp_path_factory, user_home) -> tuple[Path, str]:
+    """A template repository whose history is release 0.4.0 (from this checkout's history), then this tree."""
+    found = git(TEMPLATE, user_home, "log", "--format=%H", "--grep", "^Release 0.4.0$", "HEAD").split()
+    assert found, "the template's history lacks release 0.4.0 (a shallow clone: git fetch --unshallow)"
+    repo = tmp_path_factory.mktemp("template-0.4.0") / "repo"
+    repo.mkdir()
+    git(repo, user_home, "init", "--quiet", "--initial-branch=main")
+    archive = user_run(
+        ["git", "-C", TEMPLATE, "archive", "--output", repo.parent / "0.4.0.tar", found[0]], repo, user_home
+    )
+    assert archive.returncode == 0, archive.stderr
+    shutil.unpack_archive(repo.parent / "0.4.0.tar", repo)
+    git(repo, user_home, "add", "--all")
+    git(repo, user_home, "commit", "--quiet", "--message", "Release 0.4.0")
+    old = git(repo, user_home, "rev-parse", "HEAD").strip()
+    for path in repo.iterdir():
+        if path.name != ".git":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    shutil.copytree(TEMPLATE, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
+    git(repo, user_home, "add", "--all")
+    git(repo, user_home, "commit", "--quiet", "--message", "This version")
+    return repo, old
+
+
+def test_upgrade_from_0_4_0_across_the_move_keeps_the_owners_changes(release_0_4_0_repo, user_home, tmp_path):
+    repo, old = release_0_4_0_repo
+    project = cruft_create(repo, tmp_path / "out", user_home, old)
+    git(project, user_home, "init", "--quiet", "--initial-branch=main")
+    commit(project, user_home, "Start from the template")
+    add_own_app(project)
+    (project / "blog" / "urls.py").write_text("urlpatterns = []\n")
+    settings = project / SETTINGS
+    assert OWN_ALIAS[0] in settings.read_text()
+    settings.write_text(
+        settings.read_text().replace(*OWN_ALIAS) + "\nBLOG_PAGE_SIZE = 20\nDATA_UPLOAD_MAX_NUMBER_FILES = 500\n"
+    )
+    urls = project / "my_site" / "urls.py"
+    urls.write_text(
+        urls.read_text().replace(
+            '    path("admin/", admin.site.urls),\n', '    path("admin/", admin.site.urls),\n' + OWN_URL
+        )
+    )
+    moved = project / "my_site" / "staging" / "names.py"  # a module that moves whole, to mediakit/staging/
+    moved.write_text(moved.read_text().replace(*MOVED_EDIT))
+    commit(project, user_home, "The owner's changes")
+
+    result = upgrade(project, user_home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (project / "my_site" / "staging").exists() and not (project / "my_site" / "mediastorage").exists()
+    assert MOVED_EDIT[1] in (project / "mediakit" / "staging" / "names.py").read_text()  # carried to its new place
+    settings = settings.read_text()
+    assert '"mediakit",' in settings and '"blog",' in settings and OWN_ALIAS[1] in settings
+    assert "BLOG_PAGE_SIZE = 20" in settings and "from mediakit.storage.configuration import" in settings
+    assert OWN_URL in urls.read_text()
+    check = run([sys.executable, "manage.py", "check", "--fail-level", "WARNING"], project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    tests = ["tests/test_blog.py", "tests/site/test_architecture.py", "tests/storage/test_s3_roundtrip.py"]
+    result = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], project, timeout=600)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]

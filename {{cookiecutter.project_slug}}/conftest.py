@@ -1,6 +1,6 @@
 """Test session set-up: start a real S3 server before Django's settings load.
 
-The server is strict as several S3-compatible services are (tests/faulty_s3_server.py): it refuses
+The server is strict as several S3-compatible services are (tests/support/faulty_s3_server.py): it refuses
 the checksum headers and aws-chunked bodies boto3 sends by default, so every test shows that the
 project's requests to an endpoint other than AWS pass there.
 
@@ -14,7 +14,7 @@ import django
 import pytest
 from hypothesis import settings
 
-from tests.s3_server import FaultyS3Server, S3Server
+from tests.support.s3_server import FaultyS3Server, S3Server
 
 # In CI, hypothesis draws the same examples on every run: a red CI then means a change, not a new draw.
 # Locally the draws vary, so that new cases keep being tried.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from .postgres_server import PostgresServer, find_bindir
-from .rabbitmq_server import RabbitMQServer, unavailable
-from .s3_server import FaultyS3Server
-from .seaweedfs_server import SeaweedFSServer, weed_binary
+from .support.postgres_server import PostgresServer, find_bindir
+from .support.rabbitmq_server import RabbitMQServer, unavailable
+from .support.s3_server import FaultyS3Server
+from .support.seaweedfs_server import SeaweedFSServer, weed_binary
 
 
 def missing(message: str) -> None:
@@ -52,7 +52,7 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def rabbitmq():
-    """The platform's broker, RabbitMQ, on loopback (tests/rabbitmq_server.py)."""
+    """The platform's broker, RabbitMQ, on loopback (tests/support/rabbitmq_server.py)."""
     why = unavailable()
     if why:
         missing(why)

@@ -7,11 +7,12 @@ variables, or from an untracked .env file beside manage.py: README.md has the ta
 import os
 from pathlib import Path
 
-from .env import Env
-from .mediastorage.configuration import LocalConfig, cache_control_setting, storage_from_environ
+from mediakit.storage.configuration import LocalConfig, cache_control_setting, storage_from_environ
 {%- if cookiecutter.use_filer %}
-from .mediastorage.configuration.filer import filer_storages
+from mediakit.storage.configuration.filer import filer_storages
 {%- endif %}
+
+from .env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 {%- if cookiecutter.use_filer %}
     "filer",
 {%- endif %}
+    "mediakit",  # the template's media app (README: what is yours, what is the template's)
     "{{ cookiecutter.project_slug }}",
 ]
 
@@ -54,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "{{ cookiecutter.project_slug }}.middleware.StorageErrorMiddleware",
+    "mediakit.middleware.StorageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
@@ -132,7 +134,7 @@ STORAGES = {
     # easy-thumbnails saves thumbnails to this alias (it no longer reads THUMBNAIL_DEFAULT_STORAGE).
     "easy_thumbnails": thumbnail_storage.storages_entry(),
 {%- if cookiecutter.private_media %}
-    # Thumbnails of private files (private_images.py sends them here): private too, signed URLs only.
+    # Thumbnails of private files (mediakit/thumbnails/private.py sends them here): private too, signed URLs only.
     "private_thumbnails": private_thumbnail_storage.storages_entry(),
 {%- endif %}
     "staticfiles": {
@@ -160,7 +162,7 @@ FILER_STORAGES = filer_storages(
 # Thumbnail sizes kept in the database: reading a thumbnail's width and height costs no request.
 THUMBNAIL_CACHE_DIMENSIONS = True
 # easy-thumbnails' PIL reader, logging why a thumbnail cannot be made (easy-thumbnails hides it).
-THUMBNAIL_SOURCE_GENERATORS = ["{{ cookiecutter.project_slug }}.thumbnail_sources.pil_image"]
+THUMBNAIL_SOURCE_GENERATORS = ["mediakit.thumbnails.source_generators.pil_image"]
 {%- if cookiecutter.use_filer %}
 FILER_ENABLE_LOGGING = True  # filer logs the thumbnails it fails to make (needs "filer" in LOGGING)
 {%- endif %}
@@ -225,8 +227,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
 # Error pages and e-mails hide storage DSNs and credentials too, not only Django's KEY, SECRET, PASS, ... names.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "{{ cookiecutter.project_slug }}.reporting.SafeExceptionReporterFilter"
-DEFAULT_EXCEPTION_REPORTER = "{{ cookiecutter.project_slug }}.reporting.ExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "mediakit.reporting.SafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "mediakit.reporting.ExceptionReporter"
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import {% if cookiecutter.use_filer %}include, {% endif %}path
 
+admin.site.site_header = admin.site.site_title = "{{ cookiecutter.project_name }}"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
 {%- if cookiecutter.use_filer %}

@@ -1,0 +1,51 @@
+from django.apps import AppConfig
+
+
+class MediaKitConfig(AppConfig):
+    """The template's media app: storage, staging, copy and thumbnails (see __init__.py for the map)."""
+
+    name = "mediakit"
+    verbose_name = "Media"
+
+    def ready(self):
+        from django.conf import settings
+        from django.db.models.signals import pre_save
+        from easy_thumbnails.signals import saved_file
+
+        from . import checks  # noqa: F401 -- registers the system checks
+{%- if cookiecutter.private_media %}
+        from .thumbnails.private import keep_private_thumbnails_private
+
+        keep_private_thumbnails_private()
+{%- endif %}
+
+        # Every image saved through a model field gets its thumbnail aliases: from a worker once the upload is
+        # committed when there is a broker (tasks.py), else at once, in the request.
+        if settings.CELERY_BROKER_URL:
+            from .tasks import queue_thumbnails_on_upload
+
+            saved_file.connect(queue_thumbnails_on_upload, dispatch_uid="queue_thumbnails_on_upload")
+        else:
+            from .thumbnails.signal_handlers import keep_uploaded_content, make_thumbnails_on_upload
+
+            pre_save.connect(keep_uploaded_content, dispatch_uid="keep_uploaded_content")
+            saved_file.connect(make_thumbnails_on_upload, dispatch_uid="make_thumbnails_on_upload")
+{%- if cookiecutter.use_filer %}
+        self.connect_filer_images()
+
+    def connect_filer_images(self):
+        """filer's images (filer's own uploads included): EXIF from the upload in hand (thumbnails/filer.py);
+        thumbnails that follow the focal point when an editor moves it (thumbnails/signal_handlers.py)."""
+        from django.apps import apps
+        from django.db.models.signals import post_init, post_save
+
+        from .thumbnails.filer import read_exif_from_upload
+        from .thumbnails.signal_handlers import follow_focal_point, remember_focal_point
+        from .thumbnails.wanted import is_filer_image
+
+        for model in apps.get_models():
+            if is_filer_image(model):
+                post_init.connect(read_exif_from_upload, sender=model, dispatch_uid=f"read_exif_from_upload_{model}")
+                post_init.connect(remember_focal_point, sender=model, dispatch_uid=f"remember_focal_point_{model}")
+                post_save.connect(follow_focal_point, sender=model, dispatch_uid=f"follow_focal_point_{model}")
+{%- endif %}

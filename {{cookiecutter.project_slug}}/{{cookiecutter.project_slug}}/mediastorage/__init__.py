@@ -1,6 +1,0 @@
-"""Media storage, in two layers that the folders keep apart.
-
-- configuration/: storage DSNs and environment variables in, STORAGES entries out (pure, no I/O).
-- operations/: what talks to the live storages (the inventory, the summary, the network probe).
-- backends.py: the S3 storage class that STORAGES names; masking.py: credentials out of any text.
-"""
