@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from botocore.config import Config
 {% if cookiecutter.region != "other" -%}
 from django.conf import settings
 {% endif -%}
@@ -55,6 +56,13 @@ class Side:
     @property
     def secrets(self) -> tuple[str, ...]:
         return s3.secrets(self.storage)
+
+    def size_pool(self, workers: int) -> None:
+        """Give the client a connection per worker (botocore keeps 10): more workers would wait for one, and
+        urllib3 warns "Connection pool is full" for every connection it throws away. Before the client is made."""
+        if self.is_s3 and "client" not in self.__dict__:
+            pool = max(workers, self.storage.client_config.max_pool_connections or 0)
+            self.storage.client_config = self.storage.client_config.merge(Config(max_pool_connections=pool))
 
     def root(self, prefix: str) -> str:
         """The key prefix (S3) or folder (local) the copy reads or writes, --prefix included."""

@@ -175,3 +175,20 @@ def test_a_copy_to_a_folder_killed_mid_file_leaves_no_half_file_and_resumes(faul
     assert finished.returncode == 0, finished.stderr
     assert sorted(path.name for path in folder.iterdir()) == [f"big{number:02}.bin" for number in range(8)]
     assert all(path.read_bytes() == body for path in folder.iterdir())
+
+
+def test_many_workers_get_a_connection_each(faulty: FaultyS3Server, s3_server, tmp_path):
+    """botocore keeps 10 connections per client: with more workers urllib3 warned "Connection pool is full"
+    for every connection it threw away. The clients get one per worker."""
+    for number in range(60):
+        faulty.client().put_object(Bucket="media", Key=f"many/{number:03}.txt", Body=b"x")
+    faulty.add_latency(0.05)  # requests overlap: all 24 workers busy at once
+    command = [sys.executable, str(PROJECT / "manage.py"), "media_copy", faulty.dsn("media"), s3_server.dsn("media")]
+
+    finished = subprocess.run(
+        [*command, "--workers", "24"], env=project_environ(), capture_output=True, text=True, timeout=120
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert "copied 60 files" in finished.stdout
+    assert "Connection pool is full" not in finished.stderr

@@ -35,6 +35,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             source, destination = open_side("SOURCE", source), open_side("DESTINATION", destination)
+            for side in (source, destination):
+                side.size_pool(workers)
             plan = plan_copy(source, destination, prefix, delete=delete)
         except (CopyRefused, ImproperlyConfigured) as refusal:
             raise CommandError(str(refusal)) from None
