@@ -9,7 +9,13 @@ from io import StringIO
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.management import call_command
+
+from mediakit.management.commands import set_cache_control
+from mediakit.storage.configuration import parse_storage_dsn
+from mediakit.storage.operations.cache_headers import Owner
 
 from ..support.http_client import fetch
 from ..support.project import manage
@@ -33,8 +39,10 @@ def media_copy(*args: str) -> str:
     return out.getvalue()
 
 
-def put(client, bucket: str, name: str, body: bytes, **extra) -> None:
-    client.put_object(Bucket=bucket, Key=name, Body=body, ContentType="application/octet-stream", **extra)
+def put(client, bucket: str, name: str, body: bytes, content_type: str = "image/jpeg", **extra) -> None:
+    # Not application/octet-stream: SeaweedFS takes it for "unknown" and serves a type guessed from the name
+    # instead (moto keeps it as sent).
+    client.put_object(Bucket=bucket, Key=name, Body=body, ContentType=content_type, **extra)
 
 
 def grants_public(server: S3Server, bucket: str, key: str) -> bool:
@@ -127,6 +135,41 @@ def test_a_key_limited_to_one_bucket_copies_into_it_streamed(seaweedfs, s3_serve
         media_copy("default", seaweedfs.dsn("private", limited=True))
 
 
+def seaweedfs_storage(seaweedfs, **params: str):
+    """A storage of the project's own making on SeaweedFS, as the settings make one from a DSN."""
+    config = parse_storage_dsn(seaweedfs.dsn("media", **params), variable="DEFAULT_STORAGE_DSN")
+    return storages.create_storage(config.with_cache_control("max-age=60").storages_entry())
+
+
+def test_the_projects_storage_saves_opens_and_signs_on_seaweedfs(seaweedfs):
+    storage = seaweedfs_storage(seaweedfs, qs_auth="true", acl="private")
+    big = bytes(range(256)) * 40_000  # 10 MB: above the 8 MB multipart threshold
+
+    name = storage.save("docs/big.bin", ContentFile(big))
+
+    with storage.open(name) as stored:
+        assert stored.read() == big
+    url = storage.url(name)
+    assert fetch(url).body == big
+    assert fetch(url.replace("big.bin", "other.bin")).status == 403  # the signature is the key's own
+    assert seaweedfs.anonymous_status("media", name) == 403  # private: no policy opens it
+
+
+def test_set_cache_control_on_seaweedfs_keeps_public_files_public(seaweedfs, monkeypatch, db):
+    """The copy onto itself sends no ACL where the grants name only the owner: the policy still decides."""
+    storage = seaweedfs_storage(seaweedfs)
+    put(seaweedfs.client(), "media", PUBLIC, b"cat", "image/gif", CacheControl="max-age=1")
+    seaweedfs.open_to_readers("media", *PUBLIC_PREFIXES)
+    monkeypatch.setattr(set_cache_control, "owners", lambda: [Owner(storage)])
+
+    call_command("set_cache_control", stdout=StringIO())
+
+    head = seaweedfs.client().head_object(Bucket="media", Key=PUBLIC)
+    assert head["CacheControl"] == "public, max-age=60"
+    assert head["ContentType"] == "image/gif"  # kept, though the name says jpg
+    assert seaweedfs.anonymous_status("media", PUBLIC) == 200
+
+
 def storage_check(seaweedfs) -> tuple[int, str]:
     environ = {"DEFAULT_STORAGE_DSN": seaweedfs.dsn("media")}
 {%- if cookiecutter.private_media %}
@@ -158,7 +201,7 @@ def test_storage_check_on_a_policy_service_asks_for_the_policy_of_the_public_pre
     assert ": write, read, url fetched, unsigned url refused, delete" in output  # the private files' verdict
 {%- endif %}
     assert seaweedfs.object_names("media") == []
-{%- if cookiecutter.use_filer %}
+{%- if cookiecutter.use_filer and not cookiecutter.private_media %}
 
 
 def test_storage_check_fails_when_a_bucket_wide_policy_opens_filers_private_files(seaweedfs):
@@ -171,4 +214,19 @@ def test_storage_check_fails_when_a_bucket_wide_policy_opens_filers_private_file
     assert "private files are readable by anyone: filer_private/storage-check/probe" in output
     assert "grant public reads only under filer_public/*, filer_public_thumbnails/*" in output
     assert seaweedfs.object_names("media") == []
+{%- endif %}
+{%- if cookiecutter.private_media %}
+
+
+def test_storage_check_fails_when_a_policy_opens_the_private_bucket(seaweedfs):
+    seaweedfs.open_to_readers("media", *PUBLIC_PREFIXES)
+    seaweedfs.open_to_readers("private", "")
+
+    returncode, output = storage_check(seaweedfs)
+
+    assert returncode == 1
+    assert "FAIL  STORAGES['private']" in output
+    assert "private files are readable by anyone: storage-check/probe" in output
+    assert "OK    STORAGES['default']" in output
+    assert seaweedfs.object_names("private") == []
 {%- endif %}

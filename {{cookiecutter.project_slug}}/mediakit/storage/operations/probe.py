@@ -29,6 +29,11 @@ PUBLIC_PREFIXES = ("filer_public/", "filer_public_thumbnails/")
 PUBLIC_PREFIXES = ("",)  # public media is the whole bucket (under the storage's location)
 {%- endif %}
 SERVICES_BY_POLICY = "SeaweedFS, MinIO, Ceph RGW, AWS buckets with ACLs disabled"
+{%- if cookiecutter.use_filer %}
+PRIVATE_FIX = "grant public reads only under filer_public/*, filer_public_thumbnails/*"
+{%- else %}
+PRIVATE_FIX = "open only the public media's prefix, or give private files a bucket of their own"
+{%- endif %}
 
 
 class ProbeFailure(Exception):
@@ -137,8 +142,7 @@ def _check_unsigned_refused(storage: S3Storage, name: str, variable: str) -> str
         raise ProbeFailure(f"the file's URL cannot be fetched: {mask_credentials(str(error))}") from None
     raise ProbeFailure(
         f"private files are readable by anyone: {name} was served without a signature; remove the public ACL or "
-        "the bucket policy statement that opens them (grant public reads only under "
-        f"{', '.join(prefix + '*' for prefix in PUBLIC_PREFIXES)})"
+        f"the bucket policy statement that opens them ({PRIVATE_FIX})"
     )
 
 
