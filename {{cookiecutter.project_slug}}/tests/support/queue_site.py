@@ -17,7 +17,7 @@ from .images import image_bytes
 
 MODEL, FIELD = "filer.Image", "file"
 {% else -%}
-from .gallery.models import Photo
+from ..gallery.models import Photo
 from .images import image_bytes
 from .upload_helpers import photo_upload
 
