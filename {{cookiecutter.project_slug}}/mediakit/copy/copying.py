@@ -87,34 +87,39 @@ def plan_copy(source: Side, destination: Side, prefix: str = "", *, delete: bool
 
 
 def _check_marker(source: Side, destination: Side, prefix: str, delete: bool) -> None:
-    """Write a marker at the destination and look for it through the source: seen, they are one bucket."""
+    """Write a marker at the destination and look for it through the source: seen, they are one bucket.
+
+    Where that cannot be told (the marker cannot be written, or looked for), a copy goes on, a mirror does not.
+    """
     storage = destination.storage
     root = destination.root(prefix)
     marker = "/".join(part for part in (root, f"{INTERNAL}media-copy-{uuid.uuid4().hex}") if part)
     try:
         destination.client.put_object(Bucket=storage.bucket_name, Key=marker, Body=b"")
     except (BotoCoreError, ClientError) as error:
-        if not delete:
-            return  # a plain copy writes nothing a source would lose; its own writes will fail alike
-        reason = mask_credentials(masked_reason(error, destination.secrets))
-        raise CopyRefused(
-            f"DESTINATION ({destination.variable}) has a bucket of the source's name on an endpoint written "
-            f"otherwise, and no marker could be written there to tell them apart ({reason}); "
-            "without --delete nothing is at risk"
-        ) from None
+        if delete:
+            raise _cannot_tell(source, destination, "no marker could be written there", error) from None
+        return  # a plain copy deletes nothing; its own writes will fail alike
     try:
         source.client.head_object(Bucket=source.storage.bucket_name, Key=marker)
-        seen = True
-    except ClientError:
-        seen = False
-    except BotoCoreError:
-        seen = delete  # unknown: with --delete, assume the worst
+    except (BotoCoreError, ClientError) as error:
+        if delete and not is_not_found(error):
+            raise _cannot_tell(source, destination, "the marker could not be looked for", error) from None
+        return
+    else:
+        problem = f"{overlap(source, destination, prefix)}, one bucket reached through two spellings of its endpoint"
+        raise refused_overlap(source, destination, problem)
     finally:
         with contextlib.suppress(BotoCoreError, ClientError):
             destination.client.delete_object(Bucket=storage.bucket_name, Key=marker)
-    if seen:
-        problem = f"{overlap(source, destination, prefix)}, one bucket reached through two spellings of its endpoint"
-        raise refused_overlap(source, destination, problem)
+
+
+def _cannot_tell(source: Side, destination: Side, what: str, error: Exception) -> CopyRefused:
+    reason = mask_credentials(masked_reason(error, source.secrets + destination.secrets))
+    return CopyRefused(
+        f"DESTINATION ({destination.variable}) may be SOURCE's bucket on an endpoint written otherwise, and {what} "
+        f"to tell them apart ({reason}); --delete needs them told apart (without it nothing is deleted)"
+    )
 
 
 def _listed(side: Side, prefix: str) -> dict[str, Entry]:

@@ -57,6 +57,17 @@ def test_a_host_name_for_the_same_server_is_found_out_by_a_marker(s3_server):
     assert sorted(s3_server.object_names()) == ["a/one.txt", "a/two.txt"]  # the marker too is gone
 
 
+def test_a_mirror_that_cannot_write_the_marker_is_refused_a_copy_goes_on(s3_server):
+    put(s3_server, "a/one.txt")
+    s3_server.fail(r"/media/b/\.staging-media-copy-", status=403, code="AccessDenied")
+
+    with pytest.raises(CommandError, match="no marker could be written there to tell them apart .*--delete needs"):
+        media_copy("default", respelled(s3_server, "localhost", "b"), "--delete", "--no-input")
+    assert s3_server.object_names() == ["a/one.txt"]
+
+    assert "copied 1 file" in media_copy("default", respelled(s3_server, "localhost", "b"))  # deletes nothing
+
+
 def test_an_empty_source_deletes_nothing(s3_server, tmp_path):
     put(s3_server, "media/kept.txt")
     (tmp_path / "source").mkdir()
