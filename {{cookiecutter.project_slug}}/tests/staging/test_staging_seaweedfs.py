@@ -3,6 +3,7 @@ real: a name another writer takes after the check is never replaced, and an undo
 without changing who may read it (SeaweedFS reports only the owner's grant, and takes it back)."""
 
 import os
+import time
 
 import pytest
 from boto3.s3.transfer import TransferConfig
@@ -74,12 +75,14 @@ def test_an_undo_puts_a_replaced_file_back_readable_as_before(seaweedfs):
             written.append(True)
 
     def refuse():
-        if written:  # after the new page replaced the old one: the undo has something to put back
-            raise OSError("the disk went away")
+        deadline = time.monotonic() + 10
+        while not written and time.monotonic() < deadline:  # the new page replaces the old one first
+            time.sleep(0.01)
+        raise OSError("the disk went away")
 
     s3.client(storage).meta.events.register("after-call.s3.PutObject", page_written)
     before_request(storage, "PutObject", "out/zz-last.txt", refuse)
-    with pytest.raises(StagingError), staging_area("out", storage, overwrite=True, workers=1) as area:
+    with pytest.raises(StagingError), staging_area("out", storage, overwrite=True, workers=2) as area:
         write(area.path, {"page.html": b"new", "zz-last.txt": b"fails"})
 
     assert written
