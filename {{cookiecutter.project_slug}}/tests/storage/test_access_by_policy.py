@@ -155,7 +155,8 @@ def test_the_projects_storage_saves_opens_and_signs_on_seaweedfs(seaweedfs):
     assert seaweedfs.anonymous_status("media", name) == 403  # private: no policy opens it
 
 
-def test_set_cache_control_on_seaweedfs_keeps_public_files_public(seaweedfs, monkeypatch, db):
+@pytest.mark.django_db
+def test_set_cache_control_on_seaweedfs_keeps_public_files_public(seaweedfs, monkeypatch):
     """The copy onto itself sends no ACL where the grants name only the owner: the policy still decides."""
     storage = seaweedfs_storage(seaweedfs)
     put(seaweedfs.client(), "media", PUBLIC, b"cat", "image/gif", CacheControl="max-age=1")
