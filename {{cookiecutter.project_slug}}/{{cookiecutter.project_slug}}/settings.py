@@ -200,7 +200,7 @@ THUMBNAIL_ALIASES = {
 # Celery (celery.py): with the platform's BROKER_URL (RabbitMQ) set, thumbnails are made by the workers
 # (Procfile's worker:, CELERYD_CONCURRENCY processes each); without it, in the process that asks for them.
 CELERY_BROKER_URL = env.broker_url("BROKER_URL")
-CELERY_WORKER_CONCURRENCY = env.count("CELERYD_CONCURRENCY", default=2)
+CELERY_WORKER_CONCURRENCY = env.count("CELERYD_CONCURRENCY", default=2, maximum=64)  # more: run more workers
 # As the platform's own Celery settings: acknowledged once done (a worker that dies, or its instance, leaves its
 # task to another), one task at a time per process, JSON only. A pool process killed alone (out of memory on a
 # huge image) fails its task once instead: redelivering it would kill the next process too.

@@ -3,6 +3,7 @@ delete what the source does not have. Plain functions: a command calls them, a b
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -10,11 +11,12 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from ..storage.access import access_rule
 from ..storage.operations.probe import explain_client_error
 from ..storage.s3 import DEFAULT_WORKERS, is_not_found, mask_credentials, masked_reason
-from .listing import Entry, Fingerprints, key, listing
+from .listing import INTERNAL, Entry, Fingerprints, key, listing, remove_partial_files
 from .objects import COPY_THRESHOLD, ObjectCopier
-from .sides import CopyRefused, Side, check_apart, same_service
+from .sides import CopyRefused, Side, check_apart, maybe_one_bucket, overlap, refused_overlap, same_service
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,10 @@ class CopyResult:
     skipped_bytes: int = 0
     deleted: int = 0
     aborted: int = 0  # incomplete multipart uploads of an earlier, interrupted run
+    partial: int = 0  # partial local files of an earlier, interrupted run, removed
     failures: dict[str, str] = field(default_factory=dict)  # name -> why, credentials masked
+    delete_held_back: bool = False  # a mirror deletes nothing after a failed copy: the source may be unreadable
+    access: str = ""  # how the destination's configuration decided public and private (S3 destinations)
 
     def count(self, copied: bool, size: int) -> None:
         if copied:
@@ -59,15 +64,62 @@ class CopyResult:
             self.skipped_bytes += size
 
 
-def plan_copy(source: Side, destination: Side, prefix: str = "") -> Plan:
-    """List both sides under `prefix` (a folder), after refusing a copy onto itself."""
+def plan_copy(source: Side, destination: Side, prefix: str = "", *, delete: bool = False) -> Plan:
+    """List both sides under `prefix` (a folder), after refusing a copy onto itself.
+
+    With `delete` (a mirror), a source that lists nothing is refused: a typo in its prefix would
+    otherwise delete everything at the destination."""
     prefix = prefix.strip("/")
     if {".", ".."} & set(prefix.split("/")):
         raise CopyRefused("--prefix must not contain '.' or '..' segments")
     check_apart(source, destination, prefix)
+    if maybe_one_bucket(source, destination, prefix):
+        _check_marker(source, destination, prefix, delete)
     if not source.is_s3 and not Path(source.storage.location).is_dir():
         raise CopyRefused(f"SOURCE ({source.variable}): the folder {source.storage.location} does not exist")
-    return Plan(source, destination, prefix, _listed(source, prefix), _listed(destination, prefix))
+    plan = Plan(source, destination, prefix, _listed(source, prefix), _listed(destination, prefix))
+    if delete and not plan.source_entries:
+        raise CopyRefused(
+            f"SOURCE ({source.variable}) holds no file under {source.root(prefix) or 'its root'!r}: with --delete "
+            "every file at DESTINATION would be deleted; nothing was copied or deleted (check SOURCE and --prefix)"
+        )
+    return plan
+
+
+def _check_marker(source: Side, destination: Side, prefix: str, delete: bool) -> None:
+    """Write a marker at the destination and look for it through the source: seen, they are one bucket.
+
+    Where that cannot be told (the marker cannot be written, or looked for), a copy goes on, a mirror does not.
+    """
+    storage = destination.storage
+    root = destination.root(prefix)
+    marker = "/".join(part for part in (root, f"{INTERNAL}media-copy-{uuid.uuid4().hex}") if part)
+    try:
+        destination.client.put_object(Bucket=storage.bucket_name, Key=marker, Body=b"")
+    except (BotoCoreError, ClientError) as error:
+        if delete:
+            raise _cannot_tell(source, destination, "no marker could be written there", error) from None
+        return  # a plain copy deletes nothing; its own writes will fail alike
+    try:
+        source.client.head_object(Bucket=source.storage.bucket_name, Key=marker)
+    except (BotoCoreError, ClientError) as error:
+        if delete and not is_not_found(error):
+            raise _cannot_tell(source, destination, "the marker could not be looked for", error) from None
+        return
+    else:
+        problem = f"{overlap(source, destination, prefix)}, one bucket reached through two spellings of its endpoint"
+        raise refused_overlap(source, destination, problem)
+    finally:
+        with contextlib.suppress(BotoCoreError, ClientError):
+            destination.client.delete_object(Bucket=storage.bucket_name, Key=marker)
+
+
+def _cannot_tell(source: Side, destination: Side, what: str, error: Exception) -> CopyRefused:
+    reason = mask_credentials(masked_reason(error, source.secrets + destination.secrets))
+    return CopyRefused(
+        f"DESTINATION ({destination.variable}) may be SOURCE's bucket on an endpoint written otherwise, and {what} "
+        f"to tell them apart ({reason}); --delete needs them told apart (without it nothing is deleted)"
+    )
 
 
 def _listed(side: Side, prefix: str) -> dict[str, Entry]:
@@ -97,8 +149,12 @@ def run_copy(
     again; the multipart uploads it left unfinished are aborted first. Failures are collected, never raised.
     """
     result = CopyResult(dry_run=dry_run, server_side=server_side_possible(plan))
+    if plan.destination.is_s3:
+        result.access = access_rule(plan.destination.storage)
     secrets = plan.source.secrets + plan.destination.secrets
     result.aborted = abort_unfinished_uploads(plan, dry_run)
+    if not plan.destination.is_s3 and not dry_run:
+        result.partial = remove_partial_files(plan.destination, plan.prefix)
     fingerprints = Fingerprints(plan.source, plan.destination)
     copier = None
     if not dry_run:
@@ -129,7 +185,9 @@ def run_copy(
                 raise
     finally:
         pool.shutdown()
-    if delete:
+    if delete and result.failures:
+        result.delete_held_back = True
+    elif delete:
         result.deleted = delete_extra(plan, dry_run, result.failures, secrets)
     return result
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from .sides import Side
 # or a source that was one): the source's ETag, for the next run to compare with.
 MARKER = "media-copy-etag"
 INTERNAL = ".staging-"  # the staging utility's probes and backups: never copied, never deleted
+# A file being written to a local folder: ".NAME.media-copy", and s3transfer's ".NAME.media-copy.XXXXXXXX".
+PARTIAL = re.compile(r"\..+\.media-copy(\.[A-Za-z0-9]{8})?")
 CHUNK = 1024 * 1024
 
 
@@ -55,9 +58,27 @@ def _local_listing(side: Side, prefix: str):
     for folder, folders, files in os.walk(side.root(prefix)):
         folders[:] = [name for name in folders if not name.startswith(INTERNAL)]
         for file_name in files:
+            if PARTIAL.fullmatch(file_name):
+                continue  # an interrupted copy's: never copied on, removed by the next copy into this folder
             path = Path(folder, file_name)
             stat = path.stat()
             yield Entry(path.relative_to(base).as_posix(), stat.st_size, stat.st_mtime)
+
+
+def partial_path(path: Path) -> Path:
+    """Where a copy writes a local file until it is complete."""
+    return path.with_name(f".{path.name}.media-copy")
+
+
+def remove_partial_files(side: Side, prefix: str) -> int:
+    """Delete what interrupted copies left in a local folder (never a finished file); how many."""
+    removed = 0
+    for folder, _folders, files in os.walk(side.root(prefix)):
+        for file_name in files:
+            if PARTIAL.fullmatch(file_name):
+                Path(folder, file_name).unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def is_multipart(etag: str | None) -> bool:

@@ -1,5 +1,6 @@
 """Copying one object or file, each way: server-side on one S3 service, streamed between two, or to and
-from a local folder. Content type, Cache-Control, the other headers, user metadata and the ACL go along.
+from a local folder. Content type, Cache-Control, the other headers, user metadata go along;
+the ACL is the one the destination's configuration gives the file's place.
 
 boto3's transfer manager (s3transfer) does the transfers, on each storage's own client: multipart above
 a threshold, retries, and the abort of a multipart upload that fails.
@@ -10,13 +11,12 @@ import os
 import shutil
 from pathlib import Path
 
-from botocore.exceptions import ClientError
 from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 
 from ..storage import s3
-from ..storage.s3 import is_not_found
-from .listing import MARKER, Entry, Fingerprints, is_multipart, key
+from ..storage.access import acl_for, is_private
+from .listing import MARKER, Entry, Fingerprints, is_multipart, key, partial_path
 from .sides import Side
 
 MB = 1024 * 1024
@@ -25,9 +25,6 @@ COPY_THRESHOLD = 5 * 1024 * MB
 COPY_PART_SIZE = 512 * MB
 MIN_PART_SIZE = 5 * MB  # S3's smallest part but the last
 HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType")
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-NO_ACLS = ("AccessControlListNotSupported", "NotImplemented", "MethodNotAllowed")
 
 
 class KnownSize(BaseSubscriber):
@@ -103,7 +100,7 @@ class ObjectCopier:
     def _server_side(self, entry: Entry) -> None:
         source = self.source.storage
         source_key = key(source, entry.name)
-        extra = self._acl(source_key)
+        extra = self._acl(entry)
         if is_multipart(entry.etag) or entry.size >= self.copy_threshold:
             # The copy's ETag will not be the source's: write the marker, with the headers and metadata,
             # which a multipart copy does not take over by itself once the size is given.
@@ -124,7 +121,7 @@ class ObjectCopier:
     def _streamed(self, entry: Entry) -> None:
         source = self.source.storage
         source_key = key(source, entry.name)
-        extra = self._acl(source_key)
+        extra = self._acl(entry)
         response = self.source.client.get_object(Bucket=source.bucket_name, Key=source_key)
         extra |= _headers(response)
         metadata = {name: value for name, value in response.get("Metadata", {}).items() if name != MARKER}
@@ -139,6 +136,8 @@ class ObjectCopier:
     def _upload(self, entry: Entry) -> None:
         destination = self.destination.storage
         extra = s3.write_parameters(destination, key(destination, entry.name))
+        extra.pop("ACL", None)
+        extra |= self._acl(entry)
         if entry.size >= self.upload_threshold:
             extra["Metadata"] = {**extra.get("Metadata", {}), MARKER: self.fingerprints.source_etag(entry)}
         self._put(self.source.storage.path(entry.name), entry, extra)
@@ -154,19 +153,22 @@ class ObjectCopier:
         )
         future.result()
 
-    # S3 to a local folder: s3transfer writes a temporary file beside the target and renames it when complete.
+    # S3 to a local folder: under a partial name (s3transfer adds a suffix of its own while it writes), renamed
+    # when complete; a run killed meanwhile leaves only partial names, which no listing takes for files.
     def _download(self, entry: Entry) -> None:
         source = self.source.storage
         path = self._local_path(entry)
+        partial = partial_path(path)
         future = self.managers["download"].download(
-            source.bucket_name, key(source, entry.name), str(path), subscribers=[KnownSize(entry)]
+            source.bucket_name, key(source, entry.name), str(partial), subscribers=[KnownSize(entry)]
         )
         future.result()
+        partial.replace(path)
         self._finish_file(path, entry)
 
     def _local(self, entry: Entry) -> None:
         path = self._local_path(entry)
-        partial = path.with_name(f".{path.name}.media-copy")
+        partial = partial_path(path)
         shutil.copyfile(self.source.storage.path(entry.name), partial)
         partial.replace(path)
         self._finish_file(path, entry)
@@ -183,29 +185,12 @@ class ObjectCopier:
             path.chmod(mode)
         os.utime(path, (entry.modified, entry.modified))
 
-    def _acl(self, source_key: str) -> dict:
-        """The source object's ACL as a canned ACL (grants name accounts, which differ between services).
-
-        Public stays public, anything else becomes private; nothing is sent to a bucket with ACLs disabled.
-        """
-        if not self.destination.storage.default_acl:
-            return {}  # acl=none: the destination bucket refuses ACLs (its policy decides)
-        source = self.source.storage
-        try:
-            grants = self.source.client.get_object_acl(Bucket=source.bucket_name, Key=source_key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in NO_ACLS and not is_not_found(error):
-                return {"ACL": self.destination.storage.default_acl}  # the source has none: the destination's
-            raise
-        return {"ACL": canned_acl(grants["Grants"])}
-
-
-def canned_acl(grants: list[dict]) -> str:
-    given = {(grant["Grantee"].get("URI"), grant["Permission"]) for grant in grants}
-    for group, canned in ((ALL_USERS, "public-read"), (AUTHENTICATED_USERS, "authenticated-read")):
-        if (group, "READ") in given or (group, "FULL_CONTROL") in given:
-            return canned
-    return "private"
+    def _acl(self, entry: Entry) -> dict:
+        """The ACL the destination's configuration gives a file at this place, never the source's grants:
+        a service that grants by bucket policy reports a public file as private (storage/access.py)."""
+        private = self.source.private or is_private(self.source.storage, entry.name)
+        acl = acl_for(self.destination.storage, entry.name, private=private)
+        return {"ACL": acl} if acl else {}
 
 
 def _headers(response: dict) -> dict:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from botocore.config import Config
 {% if cookiecutter.region != "other" -%}
 from django.conf import settings
 {% endif -%}
@@ -16,6 +16,7 @@ from storages.backends.s3 import S3Storage
 
 from ..storage import s3
 from ..storage.configuration import parse_storage_dsn
+from ..storage.configuration.endpoints import service_address
 from ..storage.s3 import mask_credentials
 
 # The project's own storages, by the name media_copy takes, and the variable that configures each.
@@ -39,6 +40,7 @@ class Side:
     role: str  # "SOURCE" or "DESTINATION"
     variable: str  # the variable (or argument) that holds its DSN, for messages
     storage: Storage
+    private: bool = False  # the project's private storage, by its name: its files stay private wherever copied
 
     @cached_property
     def client(self):
@@ -54,6 +56,13 @@ class Side:
     @property
     def secrets(self) -> tuple[str, ...]:
         return s3.secrets(self.storage)
+
+    def size_pool(self, workers: int) -> None:
+        """Give the client a connection per worker (botocore keeps 10): more workers would wait for one, and
+        urllib3 warns "Connection pool is full" for every connection it throws away. Before the client is made."""
+        if self.is_s3 and "client" not in self.__dict__:
+            pool = max(workers, self.storage.client_config.max_pool_connections or 0)
+            self.storage.client_config = self.storage.client_config.merge(Config(max_pool_connections=pool))
 
     def root(self, prefix: str) -> str:
         """The key prefix (S3) or folder (local) the copy reads or writes, --prefix included."""
@@ -77,7 +86,7 @@ def open_side(role: str, argument: str) -> Side:
     project's client settings (signature, addressing, retries, and whatever the layer adds).
     """
     if argument in NAMED:
-        return _checked(Side(role, NAMED[argument], storages[argument]))
+        return _checked(Side(role, NAMED[argument], storages[argument], private=argument == "private"))
     if VARIABLE_NAME.fullmatch(argument):
         text = os.environ.get(argument, "").strip()
         if not text:
@@ -110,14 +119,8 @@ def _checked(side: Side) -> Side:
 
 
 def service(storage: S3Storage) -> str:
-    """Which S3 service a storage is on: bucket names are global on AWS (per partition), else per endpoint."""
-    endpoint = (storage.endpoint_url or "").rstrip("/").lower()
-    host = urlsplit(endpoint).hostname or ""
-    if not endpoint or host.endswith(".amazonaws.com"):
-        return "aws"
-    if host.endswith(".amazonaws.com.cn"):
-        return "aws-cn"
-    return endpoint
+    """Which S3 service a storage is on, however its endpoint is written (bucket names are per service)."""
+    return service_address(storage.endpoint_url, storage.bucket_name)
 
 
 def same_service(source: Side, destination: Side) -> bool:
@@ -126,20 +129,38 @@ def same_service(source: Side, destination: Side) -> bool:
 
 def check_apart(source: Side, destination: Side, prefix: str) -> None:
     """Refuse a copy whose destination is its source, or inside it, or holds it: it would copy onto itself."""
-    if source.is_s3 != destination.is_s3:
-        return
-    if source.is_s3 and not (same_service(source, destination) and _same_bucket(source, destination)):
-        return
+    problem = overlap(source, destination, prefix)
+    if problem and (not source.is_s3 or same_service(source, destination)):
+        raise refused_overlap(source, destination, problem)
+
+
+def overlap(source: Side, destination: Side, prefix: str) -> str | None:
+    """How the roots overlap, or None; S3 roots only count in buckets of the same name (on any service)."""
+    if source.is_s3 != destination.is_s3 or (source.is_s3 and not _same_bucket(source, destination)):
+        return None
     inner, outer = source.root(prefix), destination.root(prefix)
     separator = "/" if source.is_s3 else os.sep
     if inner == outer:
-        problem = "are the same storage"
-    elif _inside(inner, outer, separator) or _inside(outer, inner, separator):
-        problem = "overlap (one is inside the other)"
-    else:
-        return
+        return "are the same storage"
+    if _inside(inner, outer, separator) or _inside(outer, inner, separator):
+        return "overlap (one is inside the other)"
+    return None
+
+
+def maybe_one_bucket(source: Side, destination: Side, prefix: str) -> bool:
+    """Overlapping roots in buckets of one name, on endpoints written differently: a DNS alias, a proxy or
+    another address of one host may still make them one bucket (AWS's bucket names are global: told apart)."""
+    return (
+        overlap(source, destination, prefix) is not None
+        and source.is_s3
+        and not same_service(source, destination)
+        and "aws" not in (service(source.storage), service(destination.storage))
+    )
+
+
+def refused_overlap(source: Side, destination: Side, problem: str) -> CopyRefused:
     where = f"{source} and {destination}" if str(source) != str(destination) else str(source)
-    raise CopyRefused(
+    return CopyRefused(
         f"SOURCE ({source.variable}) and DESTINATION ({destination.variable}) {problem}: {where}; "
         "copy to another bucket, or to a prefix outside the source"
     )

@@ -2,6 +2,7 @@
 
 import io
 import json
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -10,6 +11,7 @@ from django.core.management.base import CommandError
 from easy_thumbnails.signals import saved_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kombu.utils.url import parse_url
 
 from {{ cookiecutter.project_slug }}.env import Env
 
@@ -19,6 +21,10 @@ SECRET = "Sup3rS3cretValue"
 BROKER = f"amqp://site:{SECRET}@rabbitmq.example.com:5672/site"
 REFUSED = (
     "BROKER_URL: not a broker URL; use amqp://USER:PASSWORD@HOST:5672/VHOST (or amqps://), as the platform sets it."
+)
+UNENCODED = (
+    "BROKER_URL: the user or password holds a character that splits the URL (/ ? # @ or a stray %); "
+    "percent-encode it (/ as %2F, @ as %40, % as %25)."
 )
 
 
@@ -75,7 +81,10 @@ def test_queue_options_without_a_broker_get_a_one_line_error(options, message):
         ({"BROKER_URL": f"redis://:{SECRET}@localhost:6379/0"}, "BROKER_URL: not a broker URL; use amqp://"),
         ({"BROKER_URL": f"amqp://site:{SECRET}@host:port/"}, "BROKER_URL: not a broker URL; use amqp://"),
         ({"CELERYD_CONCURRENCY": "two"}, "CELERYD_CONCURRENCY: cannot be read; it must be a whole number."),
-        ({"CELERYD_CONCURRENCY": "0"}, "CELERYD_CONCURRENCY: must be a whole number of at least 1."),
+        ({"CELERYD_CONCURRENCY": "0"}, "CELERYD_CONCURRENCY: must be a whole number from 1 to 64."),
+        ({"CELERYD_CONCURRENCY": "10000"}, "CELERYD_CONCURRENCY: must be a whole number from 1 to 64."),
+        ({"BROKER_URL": f"amqp://admin:8417/{SECRET}@broker:5672/vh"}, UNENCODED),
+        ({"DATABASE_URL": f"postgres://site:ab/{SECRET}@db:5432/site"}, UNENCODED.replace("BROKER", "DATABASE")),
     ],
 )
 def test_a_bad_celery_variable_stops_start_up_with_one_line(environ, message):
@@ -94,6 +103,32 @@ def test_any_broker_url_is_taken_as_an_amqp_url_or_refused_without_echoing_it(va
     try:
         url = env.broker_url("BROKER_URL")
     except ImproperlyConfigured as error:
-        assert str(error) == REFUSED  # one line, the same whatever the value: nothing of it shown
+        assert str(error) in (REFUSED, UNENCODED)  # one line, the same whatever the value: nothing of it shown
     else:
         assert url == "" or url.split("://", 1)[0].lower() in ("amqp", "amqps", "pyamqp")
+
+
+RESERVED = "/?#@:%[] !$&'()*+,;="
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    password=st.text(st.sampled_from(RESERVED + "abcXYZ019-._~"), min_size=1, max_size=20),
+    user=st.sampled_from(["site", "a.b-c_d"]),
+)
+def test_a_password_with_any_reserved_character_is_taken_encoded_and_refused_or_read_whole_unencoded(password, user):
+    """Percent-encoded, every password is taken and kombu reads it back whole; written as is, it is refused
+    whenever it would split the URL (nothing of it shown), and otherwise reaches kombu unchanged."""
+    env = Env()
+    env.ENVIRON = {"BROKER_URL": f"amqp://{user}:{quote(password, safe='')}@broker.example.com:5672/vh"}
+    assert parse_url(env.broker_url("BROKER_URL"))["password"] == password
+
+    env.ENVIRON = {"BROKER_URL": f"amqp://{user}:{password}@broker.example.com:5672/vh"}
+    try:
+        url = env.broker_url("BROKER_URL")
+    except ImproperlyConfigured as error:
+        assert str(error) in (REFUSED, UNENCODED)
+        assert any(char in password for char in "/?#@%[]") or password != password.strip(), password
+    else:
+        parsed = parse_url(url)
+        assert (parsed["hostname"], parsed["port"], parsed["userid"]) == ("broker.example.com", 5672, user)

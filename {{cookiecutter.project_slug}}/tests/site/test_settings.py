@@ -230,6 +230,18 @@ def test_check_warns_when_filer_private_files_share_a_policy_governed_bucket_wit
 {%- endif %}
     assert "storage.W010" not in manage("check", DEFAULT_STORAGE_DSN=PLATFORM_DSN).stderr
 {%- endif %}
+{%- if cookiecutter.private_media and not cookiecutter.use_filer %}
+
+
+def test_check_warns_when_private_files_share_a_policy_governed_bucket_with_public_media():
+    shared = PLATFORM_DSN + ("&" if "?" in PLATFORM_DSN else "?") + "acl=none"
+    warned = manage("check", DEFAULT_STORAGE_DSN=shared, PRIVATE_STORAGE_DSN=shared.replace("acl=none", "acl=private"))
+    assert warned.returncode == 0
+    assert warned.stderr.count("storage.W011") == 1
+    assert "makes the private files public too" in warned.stderr
+    apart = PLATFORM_DSN.replace("site-media", "site-private")  # a bucket of its own
+    assert "storage.W011" not in manage("check", DEFAULT_STORAGE_DSN=shared, PRIVATE_STORAGE_DSN=apart).stderr
+{%- endif %}
 
 
 def test_production_environment_passes_the_deploy_checks():

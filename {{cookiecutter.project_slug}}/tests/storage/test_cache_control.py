@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from mediakit.staging import staging_area
 from mediakit.storage.configuration import cache_control_setting
+from mediakit.storage.configuration.cache_control import WITH_SECONDS, WITHOUT_SECONDS
 
 from ..support.http_client import fetch
 from ..support.images import JPEG
@@ -121,6 +122,11 @@ def test_set_cache_control_gives_stored_files_their_header_and_keeps_the_rest(s3
         ("max-age=1h", "not a list of Cache-Control directives; write them like max-age=3600, must-revalidate"),
         ("max-age=60\r\nX-Injected: 1", "not a list of Cache-Control directives"),
         ("public, max-age=60", "leave out public and private; the project adds private for files behind signed"),
+        ("max-age=\u0663\u0666\u0660\u0660", "not a list of Cache-Control directives"),  # Arabic-Indic digits
+        ("max-age=60, must-revalidat", "must-revalidat is not a Cache-Control directive; use max-age, s-maxage"),
+        ("max-age", "max-age needs a number of seconds, as in max-age=3600"),
+        ("immutable=1", "immutable takes no value; write it alone"),
+        ("max-age=1, " + "no-cache, " * 500 + "immutable", "longer than 200 characters; give a few directives only"),
     ],
 )
 def test_a_bad_cache_control_setting_stops_start_up_in_one_line(value, problem):
@@ -130,8 +136,12 @@ def test_a_bad_cache_control_setting_stops_start_up_in_one_line(value, problem):
     assert "Traceback" not in result.stderr
 
 
-DIRECTIVES = st.sampled_from(["no-cache", "must-revalidate", "immutable", "no-transform", "proxy-revalidate"]) | (
-    st.builds("{}={}".format, st.sampled_from(["max-age", "s-maxage", "stale-while-revalidate"]), st.integers(0))
+DIRECTIVES = st.sampled_from(WITHOUT_SECONDS) | (
+    st.builds(
+        "{}={}".format,
+        st.sampled_from(["max-age", "s-maxage", "stale-while-revalidate", "stale-if-error"]),
+        st.integers(0, 9_999_999_999),
+    )
 )
 
 
@@ -145,3 +155,15 @@ def test_any_list_of_directives_is_taken_as_written(directives, separator):
 def test_anything_else_is_refused(value):
     with pytest.raises(ImproperlyConfigured, match="^X: not a list of Cache-Control directives"):
         cache_control_setting({"X": value}, "X", "max-age=1")
+
+
+@given(st.from_regex(r"[a-z-]{1,20}", fullmatch=True).filter(lambda name: name not in WITH_SECONDS + WITHOUT_SECONDS))
+def test_any_other_word_is_refused_by_name(word):
+    with pytest.raises(ImproperlyConfigured, match="^X: "):
+        cache_control_setting({"X": f"max-age=60, {word}"}, "X", "max-age=1")
+
+
+@given(st.text(st.characters(categories=["Nd"]), min_size=1, max_size=5).filter(lambda digits: not digits.isascii()))
+def test_digits_other_than_ascii_are_refused(digits):
+    with pytest.raises(ImproperlyConfigured, match="^X: not a list of Cache-Control directives"):
+        cache_control_setting({"X": f"max-age={digits}"}, "X", "max-age=1")

@@ -64,6 +64,24 @@ def test_the_strict_server_refuses_what_boto3_sends_by_default(s3_server):
     assert len(s3_server.refused()) == 2
 
 
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda path: path.mkdir(), "is not a readable file"),
+        (lambda path: path.write_text("not a certificate"), "holds no PEM certificate ssl can load"),
+        (lambda path: path.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+         "holds no PEM certificate ssl can load"),
+    ],
+)  # fmt: skip
+def test_a_ca_bundle_that_is_a_folder_or_not_pem_stops_the_checks(tls, tmp_path, make, problem):
+    ca_bundle = tmp_path / "ca.pem"
+    make(ca_bundle)
+    result = manage("check", **environ_for(tls, ca_bundle=str(ca_bundle)))
+    assert result.returncode == 1
+    assert f"(storage.E005) DEFAULT_STORAGE_DSN names ca_bundle {ca_bundle}, which {problem}." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("through", ["ca_bundle", "AWS_CA_BUNDLE"])
 def test_save_multipart_open_url_delete_over_tls(tls, through, monkeypatch):
     if through == "AWS_CA_BUNDLE":

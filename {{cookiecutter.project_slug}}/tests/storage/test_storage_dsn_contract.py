@@ -5,6 +5,7 @@ The messages are the contract (they name the variable and say how to fix it), so
 
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -238,6 +239,13 @@ REFUSED = [
     ("file:///srv/media/?url=%2F&url=%2F", "parameter url given more than once", FILE_FORM),
     ("file:///srv/m%zz/", "bad percent-encoding in the path", FILE_FORM),
     ("file:///srv/m%FF/", "the path is not valid percent-encoded UTF-8", FILE_FORM),
+    ("file:///srv/m%00edia/", "the path contains a control character (%00 or a line break?)", FILE_FORM),
+    ("file:///srv/media%0A/", "the path contains a control character (%00 or a line break?)", FILE_FORM),
+    (
+        "s3://K:S@bucket.s3.amazonaws.com/?ca_bundle=%2Fetc%2Fca%00.pem",
+        "ca_bundle must be the absolute path of a CA certificate file (PEM)",
+        S3_FORM,
+    ),
     (
         "s3://K:S@ab/?endpoint_url=http%3A%2F%2Fminio",
         "not a bucket name S3 accepts: 3-63 lowercase letters, digits, dots and hyphens",
@@ -684,3 +692,16 @@ def test_an_at_sign_after_a_character_no_access_key_has_is_refused(char):
         f"{VARIABLE}: an '@' outside KEY:SECRET@; percent-encode '@' in the path or parameters as %40. "
         f"Expected a DSN like {S3_FORM}"
     )
+
+
+@given(st.characters(categories=["Cc"]), st.sampled_from(["file:///srv/{}media/", "file:///srv/media{}/"]))
+def test_a_control_character_in_a_file_path_is_refused(char, form):
+    with pytest.raises(StorageDSNError, match="the path contains a control character"):
+        parse_storage_dsn(form.format(quote(char)), variable="X")
+
+
+@given(st.characters(categories=["Cc"]))
+def test_a_control_character_in_ca_bundle_is_refused(char):
+    dsn = f"s3://K:S@bucket.s3.amazonaws.com/?ca_bundle={quote('/etc/ca' + char + '.pem', safe='')}"
+    with pytest.raises(StorageDSNError, match="ca_bundle must be the absolute path of a CA certificate file"):
+        parse_storage_dsn(dsn, variable="X")

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             source, destination = open_side("SOURCE", source), open_side("DESTINATION", destination)
-            plan = plan_copy(source, destination, prefix)
+            for side in (source, destination):
+                side.size_pool(workers)
+            plan = plan_copy(source, destination, prefix, delete=delete)
         except (CopyRefused, ImproperlyConfigured) as refusal:
             raise CommandError(str(refusal)) from None
         if delete and plan.extra and interactive and not dry_run:
@@ -43,7 +45,16 @@ class Command(BaseCommand):
                 f"Delete {files(len(plan.extra))} from DESTINATION ({destination}) that SOURCE does not have? "
                 "Type 'yes' to continue, or anything else to cancel: "
             )
-            if input(question) != "yes":
+            try:
+                answer = input(question)
+            except EOFError:  # no terminal (cron, a release step): nobody to answer
+                raise CommandError(
+                    "--delete asks before deleting, and there is no terminal to answer: nothing was copied or "
+                    "deleted; add --no-input to delete without asking"
+                ) from None
+            except KeyboardInterrupt:
+                raise CommandError("Cancelled: nothing was copied or deleted.") from None
+            if answer != "yes":
                 raise CommandError("Cancelled: nothing was copied or deleted.")
         bar = ProgressBar(self.stdout, len(plan.source_entries))
         try:
@@ -69,11 +80,17 @@ def summary(result: CopyResult, delete: bool, seconds: float) -> str:
         f"{skip} {result.skipped} already there ({megabytes(result.skipped_bytes)})",
     ]
     if delete:
-        parts.append(f"{remove} {result.deleted}")
+        held = " (held back: copies failed)" if result.delete_held_back else ""
+        parts.append(f"{remove} {result.deleted}{held}")
     if result.aborted:
         parts.append(f"{'would abort' if result.dry_run else 'aborted'} {result.aborted} unfinished uploads")
+    if result.partial:
+        parts.append(f"removed {result.partial} partial files")
     parts.append(f"{len(result.failures)} failed")
-    return f"media_copy: {', '.join(parts)} in {seconds:.1f} s"
+    line = f"media_copy: {', '.join(parts)} in {seconds:.1f} s"
+    if result.access:
+        line += f"\npublic and private by the configuration: {result.access}"
+    return line
 
 
 def files(count: int) -> str:

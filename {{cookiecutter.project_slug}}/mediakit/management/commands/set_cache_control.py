@@ -4,8 +4,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from ...storage.operations.cache_headers import apply, owners, planned_changes
+from ...storage.operations.cache_headers import ListingFailed, apply, owners, planned_changes
 from ...storage.s3 import mask_credentials
 
 PROGRESS_EVERY = 500  # files between two progress lines
@@ -25,7 +26,16 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError("--workers must be 1 or more")
         failures = 0
-        for place, changes in planned_changes(owners()).items():
+        try:
+            plan = planned_changes(owners())
+        except ListingFailed as failure:
+            raise CommandError(str(failure)) from None
+        except DatabaseError:
+            raise CommandError(
+                "cannot read easy-thumbnails' records from the database: run manage.py migrate first "
+                "(or check DATABASE_URL)"
+            ) from None
+        for place, changes in plan.items():
             updated, failed = self._update(changes, workers, dry_run)
             failures += failed
             verb = "to update" if dry_run else "updated"

@@ -218,7 +218,8 @@ def s3_config(
     if checksums not in (*CHECKSUM_MODES, None):
         raise StorageDSNError(variable, f"checksums must be one of {', '.join(CHECKSUM_MODES)}")
     verify = params.get("ca_bundle")
-    if verify is not None and not verify.startswith("/"):
+    if verify is not None and (not verify.startswith("/") or CONTROL_CHARACTERS.search(verify)):
+        # A NUL or another control character: no file has that name (open() would raise ValueError later).
         raise StorageDSNError(variable, "ca_bundle must be the absolute path of a CA certificate file (PEM)")
     custom_domain, url_protocol = _custom_domain(sources.get("custom_domain", variable), params, location, expected)
 {%- if cookiecutter.private_media %}
@@ -316,6 +317,8 @@ def _local(variable, parts, params) -> LocalConfig:
     path = _decode(variable, parts.path, "path", FILE_FORM)
     if parts.netloc not in ("", "localhost") or not path.startswith("/"):
         raise StorageDSNError(variable, "a file DSN needs an absolute path, with three slashes", FILE_FORM)
+    if CONTROL_CHARACTERS.search(path):
+        raise StorageDSNError(variable, "the path contains a control character (%00 or a line break?)", FILE_FORM)
     base_url = params.get("url", "/media/")
     if not _local_base_url(base_url):
         raise StorageDSNError(

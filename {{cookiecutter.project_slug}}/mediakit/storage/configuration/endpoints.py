@@ -5,13 +5,17 @@ Hand-written because no maintained library knows the platform's host conventions
 with the STORAGES options django-storages expects.
 """
 
+import ipaddress
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 AWS_DOMAINS = ("amazonaws.com", "amazonaws.com.cn")
 EXOSCALE_DOMAIN = "exo.io"
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 ZONE_PATTERN = re.compile(r"^[a-z]{2}-[a-z]+-\d$")
+# What inet_aton reads as an IPv4 address: one to four numbers, decimal, octal (0...) or hex (0x...).
+IPV4_NUMBERS = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}")
 
 
 @dataclass(frozen=True)
@@ -94,3 +98,68 @@ def _split_exoscale(labels: list[str]) -> tuple[str, Endpoint]:
     zone = labels[start].removeprefix("sos-") if start < len(labels) - 2 else None
     url = "https://" + ".".join(labels[start:])
     return ".".join(labels[:start]), Endpoint(url, zone if zone and ZONE_PATTERN.match(zone) else None, "exoscale")
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def service_address(endpoint_url: str | None, bucket: str = "") -> str:
+    """One spelling for every way of writing the same S3 service, to tell whether two storages share it.
+
+    AWS is one service per partition (bucket names are global there). Elsewhere the address is
+    HOST:PORT with the host in lower case, without a trailing dot, an IP address in its one standard
+    form (127.1, 2130706433, 0x7f.0.0.1 and ::ffff:127.0.0.1 are all 127.0.0.1), the port made
+    explicit (443 for https, 80 for http), and the bucket's label taken off a virtual-host-style host
+    (BUCKET.minio.example.com is minio.example.com). Different addresses may still be one service
+    (a DNS alias): equal ones are one service for certain.
+    """
+    if not endpoint_url:
+        return "aws"
+    parts = urlsplit(endpoint_url.strip())
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host.endswith(".amazonaws.com") or host == "amazonaws.com":
+        return "aws"
+    if host.endswith(".amazonaws.com.cn"):
+        return "aws-cn"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or DEFAULT_PORTS.get(parts.scheme.lower())
+    host = _ip_form(host) or host
+    if bucket and host.startswith(f"{bucket.lower()}.") and not _ip_form(host):
+        host = host[len(bucket) + 1 :]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _ip_form(host: str) -> str | None:
+    """The standard form of an IP address written any way the C library's resolver accepts, else None."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = _legacy_ipv4(host)
+        if address is None:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """inet_aton's forms: 1 to 4 numbers, decimal, octal (0...) or hex (0x...), the last filling the rest.
+
+    By hand rather than socket.inet_aton: the configuration layer stays free of network modules.
+    """
+    if not IPV4_NUMBERS.fullmatch(host):
+        return None
+    try:
+        parts = [int(part, 16 if part[:2] == "0x" else 8 if part[0] == "0" else 10) for part in host.split(".")]
+    except ValueError:  # 08, 09: not octal
+        return None
+    *leading, last = parts
+    if any(part > 255 for part in leading) or last >= 256 ** (4 - len(leading)):
+        return None
+    value = last
+    for position, part in enumerate(leading):
+        value += part << (8 * (3 - position))
+    return ipaddress.IPv4Address(value)

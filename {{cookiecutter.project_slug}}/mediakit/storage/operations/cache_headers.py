@@ -5,10 +5,15 @@ MetadataDirective=REPLACE (server-side, no download). A copy keeps nothing the r
 repeat, so the content type, encoding, disposition, language, storage class, user metadata and a
 public ACL are sent again. CopySourceIfMatch makes the copy of a file replaced meanwhile fail
 rather than bring back its old content.
+
+The ACL is the object's own, read on the same service that applies it again: a service that grants by
+bucket policy reports only the owner's grant, and none is sent (its policy still decides); so no file
+changes between public and private.
 """
 
 from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from django.core.files.storage import storages
 from easy_thumbnails.models import Thumbnail
 {%- if cookiecutter.use_filer %}
@@ -18,6 +23,7 @@ from storages.backends.s3 import S3Storage
 
 from .. import s3
 from .inventory import Place, place_of
+from .probe import explain_client_error
 
 # What a copy with MetadataDirective=REPLACE would lose unless it is sent again.
 KEPT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "StorageClass")
@@ -85,13 +91,28 @@ def planned_changes(owners: list[Owner]) -> dict[Place, list[Change]]:
         prefix = f"{storage.location}/" if storage.location else ""
         changes = plan[place] = []
         client = s3.client(storage)
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix):
-            for item in page.get("Contents", []):
-                name = item["Key"].removeprefix(prefix)
-                owner = next((owner for owner in owners_here if owner.owns(name, thumbnails)), None)
-                if owner is not None and owner.header:
-                    changes.append(Change(client, storage.bucket_name, item["Key"], owner.header))
+        try:
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    name = item["Key"].removeprefix(prefix)
+                    owner = next((owner for owner in owners_here if owner.owns(name, thumbnails)), None)
+                    if owner is not None and owner.header:
+                        changes.append(Change(client, storage.bucket_name, item["Key"], owner.header))
+        except (BotoCoreError, ClientError) as error:
+            raise ListingFailed(f"{place}: cannot list the files: {_reason(error, storage)}") from None
     return plan
+
+
+class ListingFailed(Exception):
+    """A storage's files cannot be listed; the message says why in one line, credentials masked."""
+
+
+def _reason(error: Exception, storage: S3Storage) -> str:
+    if isinstance(error, ClientError):
+        return explain_client_error(error, storage, "its storage DSN")
+    if isinstance(error, EndpointConnectionError):
+        return f"the endpoint {s3.mask_credentials(storage.endpoint_url)} is unreachable"
+    return s3.mask_credentials(str(error), s3.secrets(storage))
 
 
 def apply(change: Change, *, dry_run: bool = False) -> bool:

@@ -47,35 +47,50 @@ class MediaStorage:
     name: str
     storage: Storage
     variable: str
+    probe_prefix: str = ""  # where storage_check writes its probe file: where this storage's files live
 
     @property
     def place(self) -> Place:
         return place_of(self.storage)
+{%- if cookiecutter.use_filer %}
+
+
+PUBLIC, PRIVATE = "filer_public/", "filer_private/"  # where filer's files live: the probe goes there too
+{%- endif %}
 
 
 def configured_storages() -> list[MediaStorage]:
     """Each storage that holds media."""
+{%- if cookiecutter.use_filer %}
+    filer_conf = filer.settings
+{%- endif %}
     return [
+{%- if cookiecutter.use_filer %}
+        MediaStorage("STORAGES['default']", storages["default"], "DEFAULT_STORAGE_DSN", PUBLIC),
+{%- else %}
         MediaStorage("STORAGES['default']", storages["default"], "DEFAULT_STORAGE_DSN"),
+{%- endif %}
 {%- if cookiecutter.private_media %}
         MediaStorage("STORAGES['private']", storages["private"], "PRIVATE_STORAGE_DSN"),
 {%- endif %}
-        MediaStorage("STORAGES['easy_thumbnails']", storages["easy_thumbnails"], "DEFAULT_STORAGE_DSN"),
 {%- if cookiecutter.use_filer %}
-        MediaStorage("filer public files", filer.settings.FILER_PUBLICMEDIA_STORAGE, "DEFAULT_STORAGE_DSN"),
+        MediaStorage("STORAGES['easy_thumbnails']", storages["easy_thumbnails"], "DEFAULT_STORAGE_DSN", PUBLIC),
+        MediaStorage("filer public files", filer_conf.FILER_PUBLICMEDIA_STORAGE, "DEFAULT_STORAGE_DSN", PUBLIC),
         MediaStorage(
-            "filer public thumbnails", filer.settings.FILER_PUBLICMEDIA_THUMBNAIL_STORAGE, "DEFAULT_STORAGE_DSN"
+            "filer public thumbnails", filer_conf.FILER_PUBLICMEDIA_THUMBNAIL_STORAGE, "DEFAULT_STORAGE_DSN", PUBLIC
         ),
 {%- if cookiecutter.private_media %}
-        MediaStorage("filer private files", filer.settings.FILER_PRIVATEMEDIA_STORAGE, "PRIVATE_STORAGE_DSN"),
+        MediaStorage("filer private files", filer_conf.FILER_PRIVATEMEDIA_STORAGE, "PRIVATE_STORAGE_DSN", PRIVATE),
         MediaStorage(
-            "filer private thumbnails", filer.settings.FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE, "PRIVATE_STORAGE_DSN"
+            "filer private thumbnails", filer_conf.FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE, "PRIVATE_STORAGE_DSN", PRIVATE
         ),
 {%- else %}
-        MediaStorage("filer private files", filer.settings.FILER_PRIVATEMEDIA_STORAGE, "DEFAULT_STORAGE_DSN"),
+        MediaStorage("filer private files", filer_conf.FILER_PRIVATEMEDIA_STORAGE, "DEFAULT_STORAGE_DSN", PRIVATE),
         MediaStorage(
-            "filer private thumbnails", filer.settings.FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE, "DEFAULT_STORAGE_DSN"
+            "filer private thumbnails", filer_conf.FILER_PRIVATEMEDIA_THUMBNAIL_STORAGE, "DEFAULT_STORAGE_DSN", PRIVATE
         ),
 {%- endif %}
+{%- else %}
+        MediaStorage("STORAGES['easy_thumbnails']", storages["easy_thumbnails"], "DEFAULT_STORAGE_DSN"),
 {%- endif %}
     ]

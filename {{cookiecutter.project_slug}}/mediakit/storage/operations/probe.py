@@ -4,6 +4,7 @@ import contextlib
 import os
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -20,7 +21,19 @@ from ..s3 import is_not_found, mask_credentials, secrets
 
 # A release step must not hang for minutes on an unreachable endpoint.
 PROBE_CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
-PROBE_NAME = "storage-check/probe.txt"  # saved under a fresh name if taken, and deleted again
+PROBE_NAME = "storage-check/probe.txt"  # under the storage's probe prefix; a fresh name if taken; deleted again
+{%- if cookiecutter.use_filer %}
+# What the README's bucket policy opens to anonymous readers, for a service that grants by policy only.
+PUBLIC_PREFIXES = ("filer_public/", "filer_public_thumbnails/")
+{%- else %}
+PUBLIC_PREFIXES = ("",)  # public media is the whole bucket (under the storage's location)
+{%- endif %}
+SERVICES_BY_POLICY = "SeaweedFS, MinIO, Ceph RGW, AWS buckets with ACLs disabled"
+{%- if cookiecutter.use_filer %}
+PRIVATE_FIX = "grant public reads only under filer_public/*, filer_public_thumbnails/*"
+{%- else %}
+PRIVATE_FIX = "open only the public media's prefix, or give private files a bucket of their own"
+{%- endif %}
 
 
 class ProbeFailure(Exception):
@@ -33,8 +46,9 @@ class Verdict:
     message: str
 
 
-def probe(storage, variable: str) -> Verdict:
-    """Check that the storage works end to end. Leaves nothing behind, whatever fails."""
+def probe(storage, variable: str, prefix: str = "", private: bool = False) -> Verdict:
+    """Check that the storage works end to end, with its probe file where its files live (`prefix`), and
+    for a `private` one that a file's URL without its signature is refused. Leaves nothing behind."""
     if isinstance(storage, S3Storage):
         storage.client_config = storage.client_config.merge(PROBE_CLIENT_CONFIG)
     name = None
@@ -42,13 +56,16 @@ def probe(storage, variable: str) -> Verdict:
         if isinstance(storage, S3Storage):
             _check_bucket(storage, variable)
         payload = f"storage check {uuid.uuid4()}\n".encode()
-        name = _step("write a file", variable, storage, lambda: storage.save(PROBE_NAME, ContentFile(payload)))
+        wanted = prefix + PROBE_NAME
+        name = _step("write a file", variable, storage, lambda: storage.save(wanted, ContentFile(payload)))
         if _step("read it back", variable, storage, lambda: _read(storage, name)) != payload:
             raise ProbeFailure("the file read back differs from the file written")
-        url_note = _check_url(storage, name, payload, variable)
+        notes = [_check_url(storage, name, payload, variable)]
+        if private and isinstance(storage, S3Storage):
+            notes.append(_check_unsigned_refused(storage, name, variable))
         _step("delete it", variable, storage, lambda: storage.delete(name))
         name = None
-        return Verdict(True, f"write, read, {url_note}, delete")
+        return Verdict(True, f"write, read, {', '.join(notes)}, delete")
     except ProbeFailure as failure:
         # Services may echo the access key in their messages: no credential leaves this function.
         return Verdict(False, mask_credentials(str(failure), secrets(storage)))
@@ -57,8 +74,7 @@ def probe(storage, variable: str) -> Verdict:
             with contextlib.suppress(Exception):  # the failure reported already says what is wrong
                 storage.delete(name)
         if isinstance(storage, FileSystemStorage):
-            with contextlib.suppress(OSError):  # the probe's folder, unless something else is in it
-                Path(storage.path(PROBE_NAME)).parent.rmdir()
+            _remove_empty_folders(storage, prefix + PROBE_NAME)
 
 
 def _read(storage, name: str) -> bytes:
@@ -97,13 +113,54 @@ def _check_url(storage, name: str, payload: bytes, variable: str) -> str:
         if getattr(storage, "querystring_auth", False):
             hint = "the signed URL was refused; check the signature settings (auth)"
         else:
-            hint = "is the file public (acl) and does the domain serve this bucket?"
+            hint = (
+                f"public files are not readable; a service that honours ACLs needs acl=public-read in {variable}, "
+                f"one that grants by bucket policy ({SERVICES_BY_POLICY}) a policy allowing s3:GetObject under "
+                f"{_public_resources(storage)} only (manage.py storage_policy prints it); and does the domain "
+                "serve this bucket?"
+            )
         raise ProbeFailure(f"the file's URL answered HTTP {error.code}: {hint}") from None
     except OSError as error:
         raise ProbeFailure(f"the file's URL cannot be fetched: {mask_credentials(str(error))}") from None
     if body != payload:
         raise ProbeFailure("the file's URL serves other content than the file written (a stale CDN?)")
     return "url fetched"
+
+
+def _check_unsigned_refused(storage: S3Storage, name: str, variable: str) -> str:
+    """A private file's URL without its signature must be refused: else anyone may read every private file."""
+    signed = _step("make the file's URL", variable, storage, lambda: storage.url(name))
+    unsigned = urllib.parse.urlsplit(signed)._replace(query="").geturl()
+    try:
+        with urllib.request.urlopen(unsigned, timeout=10, context=_trust(storage)):
+            pass
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            return "unsigned url refused"
+        raise ProbeFailure(f"the file's URL without its signature answered HTTP {error.code}, not 403") from None
+    except OSError as error:
+        raise ProbeFailure(f"the file's URL cannot be fetched: {mask_credentials(str(error))}") from None
+    raise ProbeFailure(
+        f"private files are readable by anyone: {name} was served without a signature; remove the public ACL or "
+        f"the bucket policy statement that opens them ({PRIVATE_FIX})"
+    )
+
+
+def _public_resources(storage: S3Storage) -> str:
+    location = f"{storage.location.strip('/')}/" if storage.location else ""
+    return ", ".join(f"{storage.bucket_name}/{location}{prefix}*" for prefix in PUBLIC_PREFIXES)
+
+
+def _remove_empty_folders(storage: FileSystemStorage, name: str) -> None:
+    """The probe's folders, up to the storage's own, unless something else is in them."""
+    root = Path(storage.location).resolve()
+    folder = Path(storage.path(name)).parent
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _trust(storage) -> ssl.SSLContext | None:
