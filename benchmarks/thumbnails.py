@@ -162,8 +162,8 @@ def store_images(args, raw, bucket: str) -> list:
 
 def bound(args, raw, bucket: str, photos, scratch: Path) -> tuple[float, float]:
     """What warm_thumbnails cannot beat: its transfers on raw boto3 at the same concurrency; its rendering alone."""
+    from mediakit.thumbnails import pipeline, wanted
 
-    thumbnails = __import__("mediakit.thumbnails.pipeline", fromlist=["render_file"])
     model, field = image_model(args.filer)
     photos = list(model.objects.order_by("pk"))
     made = [thumbnail for photo in photos for thumbnail in photo_thumbnails(getattr(photo, field))]
@@ -188,7 +188,7 @@ def bound(args, raw, bucket: str, photos, scratch: Path) -> tuple[float, float]:
         paths.append(local / Path(getattr(photo, field).name).name)
         if not paths[-1].exists():
             paths[-1].write_bytes(raw.get_object(Bucket=bucket, Key=getattr(photo, field).name)["Body"].read())
-    wanted = thumbnails.wanted_thumbnails(getattr(photos[0], field), ALIASES)  # what warm_thumbnails renders
+    sizes = wanted.wanted_thumbnails(getattr(photos[0], field), ALIASES)  # what warm_thumbnails renders
     started = time.perf_counter()
     if args.processes > 1:
         import multiprocessing
@@ -198,10 +198,10 @@ def bound(args, raw, bucket: str, photos, scratch: Path) -> tuple[float, float]:
 
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(args.processes, mp_context=context, initializer=django.setup) as pool:
-            list(pool.map(thumbnails.render_file, photos, [field] * len(photos), paths, [wanted] * len(photos)))
+            list(pool.map(pipeline.render_file, photos, [field] * len(photos), paths, [sizes] * len(photos)))
     else:
         for photo, path in zip(photos, paths, strict=True):
-            thumbnails.render_file(photo, field, path, wanted)
+            pipeline.render_file(photo, field, path, sizes)
     return transfers, time.perf_counter() - started
 
 

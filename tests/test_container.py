@@ -48,7 +48,7 @@ def baked_tests(project: Path):
         spec.loader.exec_module(sys.modules[name])
     modules = ("s3_server", "postgres_server", "rabbitmq_server", "celery_worker", "django_server", "http_client")
     modules += ("images",)
-    return {module: importlib.import_module(f"{name}.{module}") for module in modules}
+    return {module: importlib.import_module(f"{name}.support.{module}") for module in modules}
 
 
 def procfile(project: Path) -> dict[str, str]:

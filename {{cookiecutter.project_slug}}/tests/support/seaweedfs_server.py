@@ -90,6 +90,7 @@ class SeaweedFSServer:
                 raise RuntimeError(f"SeaweedFS did not start: {' '.join(command)}")
             time.sleep(0.1)
         server.create_buckets()
+        server.wait_until_writable(deadline)
         return server
 
     def is_up(self) -> bool:
@@ -100,6 +101,22 @@ class SeaweedFSServer:
         except OSError:
             return False
         return True
+
+    def wait_until_writable(self, deadline: float) -> None:
+        """The gateway answers before the volume server has joined the master: until then (seconds, on a loaded
+        machine) a write fails with InternalError. One probe object per bucket, written, then removed."""
+        client = self.client()
+        for bucket in (self.MEDIA_BUCKET, self.PRIVATE_BUCKET):
+            while True:
+                try:
+                    client.put_object(Bucket=bucket, Key=".probe", Body=b"")
+                    break
+                except client.exceptions.ClientError:
+                    if time.monotonic() > deadline:
+                        self.stop()
+                        raise RuntimeError("SeaweedFS started, but took no write before the deadline") from None
+                    time.sleep(0.2)
+            client.delete_object(Bucket=bucket, Key=".probe")
 
     def client(self, limited: bool = False):
         credentials = self.limited_credentials if limited else self.credentials
