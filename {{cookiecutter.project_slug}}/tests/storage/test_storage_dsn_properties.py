@@ -66,13 +66,19 @@ QUERIES = st.lists(
 
 
 def other_secret(secret: str) -> str:
-    """A secret of the same shape with every letter and digit changed (0->1, a->b, z->a, ä->ö, ...).
+    """A secret of the same shape with every letter and digit changed (0->1, a->b, z->a, ä->ö, ...) but a %XX escape.
 
     Whatever is shown of a secret shows up as a difference between the two: a test for "no fragment
     of the secret" without false alarms when a secret happens to contain a word of the message.
     """
     changed = []
+    escape = 0  # the two hex digits of a %XX escape are kept: another byte could be no UTF-8 at all (%70 -> %81)
     for char in secret:
+        if escape and char in string.hexdigits:
+            changed.append(char)
+            escape -= 1
+            continue
+        escape = 2 if char == "%" else 0
         for alphabet in (string.ascii_lowercase, string.ascii_uppercase, string.digits):
             if char in alphabet:
                 changed.append(alphabet[(alphabet.index(char) + 1) % len(alphabet)])

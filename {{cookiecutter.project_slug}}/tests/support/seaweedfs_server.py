@@ -79,7 +79,10 @@ class SeaweedFSServer:
         command = [binary, "server", "-filer", "-s3", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}"]
         for role, port in ports.items():
             command += [f"-{role}.port={port}", f"-{role}.port.grpc={port + 10000}"]
-        command += [f"-s3.config={config}", "-master.volumeSizeLimitMB=64", "-master.telemetry=false"]
+        # Each bucket is a collection, and its first write grows 7 volumes: weed's default of 8 volumes left the
+        # second bucket one, and its writes failed now and then with InternalError on a loaded machine.
+        command += [f"-s3.config={config}", "-master.volumeSizeLimitMB=64", "-volume.max=32"]
+        command += ["-master.telemetry=false"]
         with Path(folder, "weed.log").open("wb") as log:  # the process keeps its own handle
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         server = cls(process, f"http://127.0.0.1:{ports['s3']}", folder)
