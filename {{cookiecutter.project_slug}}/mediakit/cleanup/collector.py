@@ -143,8 +143,15 @@ class Collector:
                     self.report.aborted += 1
 
     def _stale_rows(self) -> None:
-        """easy-thumbnails' rows of sources no row names and no storage has: dropped (with delete), counted."""
-        storages = {get_storage_hash(storage): storage for space in self.spaces for storage in space.storages}
+        """easy-thumbnails' rows of sources no row names and no storage has: dropped (with delete), counted.
+
+        A row's storage_hash names the storage's class, not its bucket: a source is gone when no storage of
+        that class has it.
+        """
+        storages: dict[str, list] = {}
+        for space in self.spaces:
+            for storage in space.storages:
+                storages.setdefault(get_storage_hash(storage), []).append(storage)
         rows = Source.objects.filter(storage_hash__in=storages, modified__lt=self.older_than).order_by("pk")
         last = 0
         while page := list(rows.filter(pk__gt=last).values_list("pk", "name", "storage_hash")[: self.page_size]):
@@ -152,7 +159,7 @@ class Collector:
             used = named({name for _, name, _ in page})
             unnamed = [(pk, name, storages[storage_hash]) for pk, name, storage_hash in page if name not in used]
             with ThreadPoolExecutor(max_workers=places.WORKERS) as pool:
-                exists = list(pool.map(lambda row: row[2].exists(row[1]), unnamed))
+                exists = list(pool.map(lambda row: any(storage.exists(row[1]) for storage in row[2]), unnamed))
             gone = [pk for (pk, _, _), there in zip(unnamed, exists, strict=True) if not there]
             self.report.stale_rows += len(gone)
             if self.delete and gone:

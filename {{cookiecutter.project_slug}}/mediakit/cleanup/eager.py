@@ -197,10 +197,17 @@ def delete_files(doomed: list[Doomed]) -> dict[str, str]:
 
 def _recorded_thumbnails(file: Doomed) -> list[tuple]:
     """The thumbnails easy-thumbnails recorded for the file, in the thumbnail storages it may use."""
-    storages = {get_storage_hash(storage): storage for storage, _ in file.thumbnails}
+    # A row's storage_hash names the storage's class, not its bucket: each thumbnail storage of that class.
+    storages: dict[str, list] = {}
+    for storage, _ in file.thumbnails:
+        storages.setdefault(get_storage_hash(storage), []).append(storage)
     sources = Source.objects.filter(name=file.name, storage_hash__in=[get_storage_hash(s) for s in file.storages])
     rows = Thumbnail.objects.filter(source__in=sources, storage_hash__in=storages)
-    return [(storages[storage_hash], name) for storage_hash, name in rows.values_list("storage_hash", "name")]
+    return [
+        (storage, name)
+        for storage_hash, name in rows.values_list("storage_hash", "name")
+        for storage in storages[storage_hash]
+    ]
 
 
 def _listed_thumbnails(where: tuple) -> list[tuple]:
