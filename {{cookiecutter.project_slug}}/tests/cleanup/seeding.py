@@ -1,10 +1,7 @@
 """A bucket as years of a site leave it, for the collector's tests: used files, thumbnails with and without rows,
 files of replaced and deleted images, thumbnails of deleted sources, abandoned uploads, a row of a file that is
-gone. Run in the test process or, on a DSN with a prefix, in a project process (`python -m`); each function
+gone. Run in the test process or, on a DSN with a prefix, in a project process (`manage.py shell`); each function
 returns the keys it made (with the storages' prefixes), by what the collector should do with them."""
-
-import json
-import sys
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -168,8 +165,7 @@ def seed_young() -> dict:
     return {"kept": [put(MEDIA, "photos/young-orphan.jpg")], "uploads": [abandoned_upload("uploads/recent.bin")]}
 
 
-if __name__ == "__main__":  # python -m tests.cleanup.seeding FUNCTION, in a project process (Django set up)
-    import django
 
-    django.setup()
-    print(json.dumps(globals()[sys.argv[1]]() if sys.argv[1] != "upload" else upload(sys.argv[2])))
+def source_rows() -> int:
+    """easy-thumbnails' index: how many sources it has rows for."""
+    return Source.objects.count()

@@ -6,6 +6,7 @@ from django.utils import timezone
 from ...cleanup import locking
 from ...cleanup.collector import Collector, Report
 from ...cleanup.durations import format_duration, parse_duration
+from ...cleanup.places import PAGE_SIZE
 
 DEFAULT_GRACE = "48h"
 
@@ -28,8 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--noinput", "--no-input", action="store_false", dest="interactive", help="do not ask before --delete"
         )
+        parser.add_argument(
+            "--page-size", type=int, default=PAGE_SIZE, help=f"objects checked at a time (default {PAGE_SIZE})"
+        )
 
-    def handle(self, *args, delete, grace, interactive, **options):
+    def handle(self, *args, delete, grace, interactive, page_size, **options):
+        if not 1 <= page_size <= PAGE_SIZE:
+            raise CommandError(f"--page-size takes a whole number from 1 to {PAGE_SIZE} (S3's largest page).")
         try:
             older_than = timezone.now() - parse_duration(grace)
         except ValueError as refusal:
@@ -43,7 +49,7 @@ class Command(BaseCommand):
                 raise CommandError("Cancelled: nothing was deleted.")
         try:
             with locking.held():
-                report = Collector(older_than=older_than, delete=delete, say=self.stdout.write).run()
+                report = Collector(older_than=older_than, delete=delete, page_size=page_size, say=self.stdout.write).run()
         except locking.AlreadyRunning:
             raise CommandError("Another media_cleanup is running (on this or another instance): nothing done.") from None
         except locking.NoLock as refusal:
