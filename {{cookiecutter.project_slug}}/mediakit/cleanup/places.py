@@ -49,7 +49,9 @@ class Space:
 
     def names(self, key: str) -> list[str]:
         """The names a key has in the storages that hold it."""
-        return sorted({key.removeprefix(prefix) for storage in self.storages if key.startswith(prefix := prefix_of(storage))})
+        return sorted(
+            {key.removeprefix(prefix) for storage in self.storages if key.startswith(prefix := prefix_of(storage))}
+        )
 
     @property
     def storage(self):
@@ -151,8 +153,10 @@ def current(space: Space, entries: list[Entry]) -> dict[str, Entry]:
     if not space.is_s3:
         return {key: again for key in keys if (again := _stat(key))}
     wanted, found = set(keys), {}
-    listing = s3.client(space.storage).get_paginator("list_objects_v2").paginate(
-        Bucket=space.identity[2], Prefix=os.path.commonprefix([keys[0], keys[-1]]), StartAfter=keys[0][:-1]
+    listing = (
+        s3.client(space.storage)
+        .get_paginator("list_objects_v2")
+        .paginate(Bucket=space.identity[2], Prefix=os.path.commonprefix([keys[0], keys[-1]]), StartAfter=keys[0][:-1])
     )
     for page in listing:
         for item in page.get("Contents", []):
@@ -183,11 +187,16 @@ def delete(space: Space, keys: Iterable[str]) -> dict[str, str]:
 
     def send(batch: list[str]) -> dict[str, str]:
         try:
-            answer = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+            answer = client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
         except Exception as error:
             why = s3.masked_reason(error, secrets)
             return dict.fromkeys(batch, why)
-        return {error["Key"]: s3.mask_credentials(f"{error.get('Code')}: {error.get('Message')}", secrets) for error in answer.get("Errors", [])}
+        return {
+            error["Key"]: s3.mask_credentials(f"{error.get('Code')}: {error.get('Message')}", secrets)
+            for error in answer.get("Errors", [])
+        }
 
     batches = [keys[index : index + PAGE_SIZE] for index in range(0, len(keys), PAGE_SIZE)]
     failures: dict[str, str] = {}

@@ -3,8 +3,9 @@ files of replaced and deleted images, thumbnails of deleted sources, abandoned u
 gone. Run in the test process or, on a DSN with a prefix, in a project process (`manage.py shell`); each function
 returns the keys it made (with the storages' prefixes), by what the collector should do with them."""
 
-from django.core.files.base import ContentFile
+{% if not cookiecutter.use_filer -%}
 from django.core.files.storage import storages
+{% endif -%}
 from django.core.files.uploadedfile import SimpleUploadedFile
 from easy_thumbnails.files import get_thumbnailer
 from easy_thumbnails.models import Source, Thumbnail
@@ -12,13 +13,13 @@ from easy_thumbnails.utils import get_storage_hash
 {%- if cookiecutter.use_filer %}
 from filer import settings as filer_settings
 from filer.models import Image
-{%- else %}
-
-from tests.gallery.models import Photo
 {%- endif %}
 
 from mediakit.cleanup.places import key_of
 from mediakit.storage import s3
+{%- if not cookiecutter.use_filer %}
+from tests.gallery.models import Photo
+{%- endif %}
 
 from ..support.images import JPEG
 from ..support.s3_requests import s3_requests
@@ -163,7 +164,6 @@ def seed_old() -> dict:
 def seed_young() -> dict:
     """An orphan and an upload younger than the grace period: kept."""
     return {"kept": [put(MEDIA, "photos/young-orphan.jpg")], "uploads": [abandoned_upload("uploads/recent.bin")]}
-
 
 
 def source_rows() -> int:

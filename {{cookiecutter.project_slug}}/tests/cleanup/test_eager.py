@@ -3,7 +3,10 @@ real S3 server; a rollback keeps everything; a file another row names is kept; o
 batched."""
 
 import pytest
+{%- if not cookiecutter.use_filer %}
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+{%- endif %}
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from easy_thumbnails.models import Source
@@ -11,7 +14,6 @@ from easy_thumbnails.models import Source
 from filer import settings as filer_settings
 from filer.models import Image
 {%- else %}
-from django.core.files.storage import storages
 
 from tests.gallery.models import Photo
 {%- endif %}

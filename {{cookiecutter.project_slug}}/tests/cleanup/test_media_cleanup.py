@@ -7,8 +7,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from ..support.project import PROJECT, manage, project_environ
 
 PREFIX = "site"
@@ -17,7 +15,8 @@ SEEDED_AGE = 9
 
 
 def prefixed_environ(s3_server, tmp_path, **environ) -> dict:
-    dsn = s3_server.dsn(s3_server.MEDIA_BUCKET).replace(f"@{s3_server.MEDIA_BUCKET}/?", f"@{s3_server.MEDIA_BUCKET}/{PREFIX}/?")
+    bucket = s3_server.MEDIA_BUCKET
+    dsn = s3_server.dsn(bucket).replace(f"@{bucket}/?", f"@{bucket}/{PREFIX}/?")
     return {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DEFAULT_STORAGE_DSN": dsn,
@@ -114,11 +113,11 @@ def test_the_stock_thumbnail_cleanup_no_longer_loses_the_index(s3_server, tmp_pa
     refused = manage("thumbnail_cleanup", **environ)
 
     assert refused.returncode == 1
-    assert refused.stderr.strip().splitlines()[-1].startswith(
-        "CommandError: thumbnail_cleanup is replaced here by media_cleanup"
-    )
+    last_line = refused.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("CommandError: thumbnail_cleanup is replaced here by media_cleanup")
     assert in_project("source_rows()", environ) == before
     # easy-thumbnails' own, run by its module: on this prefixed storage it deletes every row (easy-thumbnails #516).
-    stock = "from django.core.management import call_command; from easy_thumbnails.management.commands import thumbnail_cleanup"
-    manage("shell", "--no-imports", "-c", f"{stock}; call_command(thumbnail_cleanup.Command())", check=True, **environ)
+    stock = "from easy_thumbnails.management.commands.thumbnail_cleanup import Command"
+    run_it = "from django.core.management import call_command; call_command(Command())"
+    manage("shell", "--no-imports", "-c", f"{stock}; {run_it}", check=True, **environ)
     assert in_project("source_rows()", environ) == 0

@@ -15,7 +15,10 @@ FILER = "filer_public_thumbnails"
         ("photos/a.jpg.160x160_q85_crop.jpg", ["photos/a.jpg"]),
         ("photos/a.jpg.1000x1000_q85.jpg", ["photos/a.jpg"]),
         ("photos/a.png.160x160_q85_crop@2x.png", ["photos/a.png"]),
-        (f"{FILER}/filer_public/ab/cd/a.jpg__160x160_q85_crop_ALIAS-small_subsampling-2.jpg", ["filer_public/ab/cd/a.jpg"]),
+        (
+            f"{FILER}/filer_public/ab/cd/a.jpg__160x160_q85_crop_ALIAS-small_subsampling-2.jpg",
+            ["filer_public/ab/cd/a.jpg"],
+        ),
         ("photos/a.jpg", []),  # an original
         ("photos/.160x160_q85.jpg", []),  # no file name of its own before the options
         ("photos/a.jpg.small.jpg", []),  # options that do not start with a size

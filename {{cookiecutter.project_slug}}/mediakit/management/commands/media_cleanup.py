@@ -49,9 +49,13 @@ class Command(BaseCommand):
                 raise CommandError("Cancelled: nothing was deleted.")
         try:
             with locking.held():
-                report = Collector(older_than=older_than, delete=delete, page_size=page_size, say=self.stdout.write).run()
+                report = Collector(
+                    older_than=older_than, delete=delete, page_size=page_size, say=self.stdout.write
+                ).run()
         except locking.AlreadyRunning:
-            raise CommandError("Another media_cleanup is running (on this or another instance): nothing done.") from None
+            raise CommandError(
+                "Another media_cleanup is running (on this or another instance): nothing done."
+            ) from None
         except locking.NoLock as refusal:
             raise CommandError(f"Cannot make sure one media_cleanup runs at a time: {refusal}.") from None
         for line in summary(report, delete):
