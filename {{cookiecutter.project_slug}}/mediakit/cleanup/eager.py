@@ -22,6 +22,7 @@ from easy_thumbnails.files import get_thumbnailer
 from easy_thumbnails.models import Source, Thumbnail
 from easy_thumbnails.utils import get_storage_hash
 
+from ..storage import s3
 from . import places
 from .names import is_thumbnail_of
 from .references import Column, in_use, thumbnail_base_dirs
@@ -138,9 +139,24 @@ class Batch:
         return any(hook is self.hook for _, hook, *_ in connection.run_on_commit)
 
     def flush(self) -> None:
-        failures = delete_files(self.doomed)
+        try:
+            failures = delete_files(self.doomed)
+        except Exception as error:  # the storage or the database is down: the files stay, for the collector
+            secrets = [secret for file in self.doomed for storage in file.storages for secret in s3.secrets(storage)]
+            names = ", ".join(sorted({file.name for file in self.doomed}))
+            logger.warning(
+                "Could not delete %s after the commit (media_cleanup will): %s",
+                names,
+                s3.masked_reason(error, secrets),
+            )
+            return
+        by_reason: dict[str, list[str]] = {}
         for key, why in failures.items():
-            logger.warning("Could not delete %s after the commit (media_cleanup will): %s", key, why)
+            by_reason.setdefault(why, []).append(key)
+        for why, keys in by_reason.items():  # one line per reason, naming every file
+            logger.warning(
+                "Could not delete %s after the commit (media_cleanup will): %s", ", ".join(sorted(keys)), why
+            )
 
 
 _batches: dict[int, Batch] = {}  # by connection (each thread has its own)

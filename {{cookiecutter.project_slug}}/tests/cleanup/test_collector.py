@@ -2,10 +2,14 @@
 no delete; with delete it removes exactly those, aborts the old incomplete upload, drops the rows of files that
 are gone, and keeps what is named again or changed since its listing."""
 
+import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from easy_thumbnails.models import Source, Thumbnail
 
 from mediakit.cleanup import places
@@ -101,3 +105,31 @@ def test_an_orphan_named_again_or_changed_after_the_listing_is_kept(s3_server, s
     assert report.changed >= 2  # and the thumbnails of the image named again, if listed with it
     named_again = {key for key in seed["orphans"][:3]}  # the image named again, with its thumbnails
     assert everything(s3_server) & set(seed["orphans"]) == named_again | {changed_later}
+
+
+def test_local_files_are_collected_too(s3_server, tmp_path):
+    """The embedded default (media/ on local disk): the same rules, files' times from the disk."""
+    storage = FileSystemStorage(location=tmp_path / "media")
+    used = seeding.upload("harbour.jpg")[-1]  # the name a row holds (of a file in the S3 storage)
+    old, young = time.time() - 3600, time.time()
+    for name, when in ((used, old), ("lost/old.bin", old), ("lost/young.bin", young)):
+        path = Path(storage.save(name, ContentFile(b"x")))
+        os.utime(storage.path(str(path)), (when, when))
+    space = places.Space(places.identity_of(storage), [storage])
+    cutoff = datetime.fromtimestamp(young - 60, UTC)
+    said = []
+
+    report = Collector(older_than=cutoff, delete=True, page_size=PAGE, spaces=[space], say=said.append).run()
+
+    assert said == [line for line in said if "lost/old.bin" in line] and len(said) == 1
+    assert (report.orphans, report.deleted) == (1, 1)
+    assert storage.exists(used) and storage.exists("lost/young.bin") and not storage.exists("lost/old.bin")
+
+
+def test_a_versioned_bucket_is_named_in_the_report(s3_server):
+    client = s3_server.client()
+    client.put_bucket_versioning(Bucket=s3_server.MEDIA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+
+    report = Collector(older_than=datetime.now(UTC), say=lambda line: None).run()
+
+    assert report.versioned == [f"bucket {s3_server.MEDIA_BUCKET} on {s3_server.url}"]

@@ -2,6 +2,8 @@
 real S3 server; a rollback keeps everything; a file another row names is kept; one transaction's deletes are
 batched."""
 
+import logging
+
 import pytest
 {%- if not cookiecutter.use_filer %}
 from django.core.files.base import ContentFile
@@ -40,6 +42,10 @@ def upload(name: str, data: bytes = JPEG) -> Image:
 
 def thumbnails_of(s3_server, image: Image) -> list[str]:
     return objects(s3_server, f"filer_public_thumbnails/{image.file.name}__")
+
+
+def stored_name(image: Image) -> str:
+    return image.file.name
 
 
 def put(s3_server, key: str, data: bytes = b"x") -> None:
@@ -149,6 +155,10 @@ def thumbnails_of(s3_server, photo: Photo) -> list[str]:
     return objects(s3_server, f"{photo.image.name}.")
 
 
+def stored_name(photo: Photo) -> str:
+    return photo.image.name
+
+
 def test_a_deleted_photo_and_every_thumbnail_go_after_the_commit_not_before(s3_server):
     photo, other = upload("harbour.jpg"), upload("harbour-2.jpg")
     original = photo.image.name
@@ -230,3 +240,20 @@ def test_one_transactions_deletes_are_batched(s3_server):
     assert len([request for request in sent if request.startswith("POST ")]) == 1  # one DeleteObjects
     assert objects(s3_server, "photos/") == []
 {%- endif %}
+
+
+def test_a_storage_that_refuses_the_delete_leaves_the_files_and_says_so_in_one_line(s3_server, caplog):
+    item = upload("outage.jpg")
+    made = [stored_name(item), *thumbnails_of(s3_server, item)]
+    s3_server.fail(f"^/{s3_server.MEDIA_BUCKET}/?$", method="POST", status=503, code="SlowDown")  # DeleteObjects
+
+    with caplog.at_level(logging.WARNING, logger="mediakit.cleanup.eager"):
+        type(item).objects.get(pk=item.pk).delete()  # the delete itself stands
+
+    assert not type(item).objects.filter(pk=item.pk).exists()
+    assert set(made) <= set(s3_server.object_names())  # left for media_cleanup
+    logged = [record for record in caplog.records if record.name == "mediakit.cleanup.eager"]
+    assert len(logged) == 1 and logged[0].exc_info is None
+    message = logged[0].getMessage()
+    assert message.startswith(f"Could not delete {', '.join(sorted(made))} after the commit (media_cleanup will): ")
+    assert "(SlowDown) when calling the DeleteObjects operation" in message and "\n" not in message
