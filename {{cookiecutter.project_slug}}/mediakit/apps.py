@@ -13,6 +13,10 @@ class MediaKitConfig(AppConfig):
         from easy_thumbnails.signals import saved_file
 
         from . import checks  # noqa: F401 -- registers the system checks
+        from .cleanup.eager import connect as delete_files_no_longer_used
+
+        # A replaced or deleted file, and its thumbnails, deleted once the transaction commits (cleanup/eager.py).
+        delete_files_no_longer_used()
 {%- if cookiecutter.private_media %}
         from .thumbnails.private import keep_private_thumbnails_private
 
