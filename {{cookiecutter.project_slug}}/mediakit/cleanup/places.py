@@ -37,21 +37,27 @@ class Space:
 
     identity: tuple
     storages: list = field(default_factory=list)
+    _prefixes: list = field(default_factory=list, repr=False, compare=False)
+    _known: int = field(default=-1, repr=False, compare=False)
 
     @property
     def is_s3(self) -> bool:
         return self.identity[0] == "s3"
 
+    def all_prefixes(self) -> list[str]:
+        """Each storage's key prefix, once (worked out again only when a storage joins: names() asks per key)."""
+        if self._known != len(self.storages):
+            self._prefixes, self._known = sorted({prefix_of(storage) for storage in self.storages}), len(self.storages)
+        return self._prefixes
+
     def prefixes(self) -> list[str]:
         """The outermost key prefixes of its storages: each key is under exactly one."""
-        found = sorted({prefix_of(storage) for storage in self.storages})
+        found = self.all_prefixes()
         return [prefix for index, prefix in enumerate(found) if not any(prefix.startswith(p) for p in found[:index])]
 
     def names(self, key: str) -> list[str]:
         """The names a key has in the storages that hold it."""
-        return sorted(
-            {key.removeprefix(prefix) for storage in self.storages if key.startswith(prefix := prefix_of(storage))}
-        )
+        return [key.removeprefix(prefix) for prefix in self.all_prefixes() if key.startswith(prefix)]
 
     @property
     def storage(self):

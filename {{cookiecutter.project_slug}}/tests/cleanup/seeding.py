@@ -99,7 +99,7 @@ def lookups_cost() -> int:
 {%- else %}
 
 
-def upload(name: str, *, private: bool = False) -> list[str]:
+def upload(name: str) -> list[str]:
     """A photo saved as a form saves one (thumbnails made at upload, with rows): its keys."""
     photo = Photo(title=name, image=SimpleUploadedFile(name, JPEG, "image/jpeg"))
     photo.save()

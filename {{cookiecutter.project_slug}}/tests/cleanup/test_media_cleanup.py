@@ -8,6 +8,7 @@ import sys
 import time
 
 from ..support.project import PROJECT, manage, project_environ
+from . import seeding
 
 PREFIX = "site"
 GRACE = "8s"  # long enough for a process to start; the seeded objects are older
@@ -32,9 +33,10 @@ def prefixed_environ(s3_server, tmp_path, **environ) -> dict:
     }
 
 
-def in_project(code: str, environ: dict):
-    """The value of seeding.<code> computed in a project process."""
-    script = f"import json; from tests.cleanup import seeding; print(json.dumps(seeding.{code}))"
+def in_project(function, *args: str, environ: dict):
+    """The value of a seeding function, called in a project process."""
+    call = f"seeding.{function.__name__}({', '.join(map(repr, args))})"
+    script = f"import json; from tests.cleanup import seeding; print(json.dumps({call}))"
     return json.loads(manage("shell", "--no-imports", "-c", script, check=True, **environ).stdout)
 
 
@@ -65,10 +67,10 @@ def keys(s3_server) -> set[str]:
 def test_the_collector_on_a_prefixed_storage(s3_server, tmp_path):
     environ = prefixed_environ(s3_server, tmp_path)
     manage("migrate", "--noinput", check=True, **environ)
-    seed = in_project("seed_old()", environ)
+    seed = in_project(seeding.seed_old, environ=environ)
     seeded = time.monotonic()
     assert all(key.startswith(f"{PREFIX}/") for key in seed["kept"] + seed["orphans"])
-    in_project("lookups_cost()", environ)  # a page of every image's thumbnails shown: any missing is made now
+    in_project(seeding.lookups_cost, environ=environ)  # every image's thumbnails shown once: any missing made now
     time.sleep(max(0, SEEDED_AGE - (time.monotonic() - seeded)))
     client = s3_server.client()
     young = f"{PREFIX}/photos/young-orphan.jpg"
@@ -88,7 +90,7 @@ def test_the_collector_on_a_prefixed_storage(s3_server, tmp_path):
     s3_server.add_latency(0.3)
     running = start_cleanup(environ, "--delete")
     assert running.stdout.readline().startswith("orphan ")  # under way: it has listed a page
-    uploaded = in_project('upload("during.jpg")', environ)
+    uploaded = in_project(seeding.upload, "during.jpg", environ=environ)
     second = cleanup(environ)
     out, err = running.communicate(timeout=300)
     s3_server.recover()
@@ -100,14 +102,14 @@ def test_the_collector_on_a_prefixed_storage(s3_server, tmp_path):
     ]
     assert keys(s3_server) == (before - set(seed["orphans"])) | set(uploaded)
     assert {young, "elsewhere/not-ours.jpg", *seed["kept"]} <= keys(s3_server)
-    assert in_project("lookups_cost()", environ) == 0  # warmed thumbnails: the index is whole
+    assert in_project(seeding.lookups_cost, environ=environ) == 0  # warmed thumbnails: the index is whole
 
 
 def test_the_stock_thumbnail_cleanup_no_longer_loses_the_index(s3_server, tmp_path):
     environ = prefixed_environ(s3_server, tmp_path)
     manage("migrate", "--noinput", check=True, **environ)
-    in_project('upload("harbour.jpg")', environ)
-    before = in_project("source_rows()", environ)
+    in_project(seeding.upload, "harbour.jpg", environ=environ)
+    before = in_project(seeding.source_rows, environ=environ)
     assert before > 0
 
     refused = manage("thumbnail_cleanup", **environ)
@@ -115,9 +117,9 @@ def test_the_stock_thumbnail_cleanup_no_longer_loses_the_index(s3_server, tmp_pa
     assert refused.returncode == 1
     last_line = refused.stderr.strip().splitlines()[-1]
     assert last_line.startswith("CommandError: thumbnail_cleanup is replaced here by media_cleanup")
-    assert in_project("source_rows()", environ) == before
+    assert in_project(seeding.source_rows, environ=environ) == before
     # easy-thumbnails' own, run by its module: on this prefixed storage it deletes every row (easy-thumbnails #516).
     stock = "from easy_thumbnails.management.commands.thumbnail_cleanup import Command"
     run_it = "from django.core.management import call_command; call_command(Command())"
     manage("shell", "--no-imports", "-c", f"{stock}; {run_it}", check=True, **environ)
-    assert in_project("source_rows()", environ) == 0
+    assert in_project(seeding.source_rows, environ=environ) == 0
