@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class MediaKitConfig(AppConfig):
-    """The template's media app: storage, staging, copy and thumbnails (see __init__.py for the map)."""
+    """The template's media app: storage, staging, copy, thumbnails and clean-up (see __init__.py for the map)."""
 
     name = "mediakit"
     verbose_name = "Media"
