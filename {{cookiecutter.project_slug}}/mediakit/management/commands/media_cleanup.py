@@ -45,13 +45,21 @@ class Command(BaseCommand):
                 f"Delete every object no row names that is older than {format_duration(parse_duration(grace))}, "
                 "in every storage of this project? Type 'yes' to continue, or anything else to cancel: "
             )
-            if input(question) != "yes":
-                raise CommandError("Cancelled: nothing was deleted.")
+            try:
+                answer = input(question)
+            except (EOFError, KeyboardInterrupt):  # no terminal to ask (a cron job), or Ctrl-C
+                answer = ""
+            if answer != "yes":
+                raise CommandError("Cancelled: nothing was deleted (--no-input deletes without asking).")
         try:
             with locking.held():
                 report = Collector(
                     older_than=older_than, delete=delete, page_size=page_size, say=self.stdout.write
                 ).run()
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Interrupted: what was deleted is gone, the rest is as it was; run it again to go on."
+            ) from None
         except locking.AlreadyRunning:
             raise CommandError(
                 "Another media_cleanup is running (on this or another instance): nothing done."
