@@ -11,8 +11,8 @@ from ..support.project import PROJECT, manage, project_environ
 from . import seeding
 
 PREFIX = "site"
-GRACE = "8s"  # long enough for a process to start; the seeded objects are older
-SEEDED_AGE = 9
+GRACE = "12s"  # long enough for a process to start on a busy machine; the seeded objects are older
+SEEDED_AGE = 13
 
 
 def prefixed_environ(s3_server, tmp_path, **environ) -> dict:
@@ -87,6 +87,7 @@ def test_the_collector_on_a_prefixed_storage(s3_server, tmp_path):
     assert keys(s3_server) == before
 
     # The deleting run, slowed down, while another process uploads an image; a second run meanwhile is refused.
+    client.put_object(Bucket=s3_server.MEDIA_BUCKET, Key=young, Body=b"written again: young again")
     s3_server.add_latency(0.3)
     running = start_cleanup(environ, "--delete")
     assert running.stdout.readline().startswith("orphan ")  # under way: it has listed a page
