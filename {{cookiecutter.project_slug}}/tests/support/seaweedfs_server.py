@@ -80,6 +80,8 @@ class SeaweedFSServer:
         for role, port in ports.items():
             command += [f"-{role}.port={port}", f"-{role}.port.grpc={port + 10000}"]
         command += [f"-s3.config={config}", "-master.volumeSizeLimitMB=64", "-master.telemetry=false"]
+        # Its Iceberg and Lance catalogs listen on fixed ports (8181, 9101): off, so that two sessions run at once.
+        command += ["-s3.port.iceberg=0", "-s3.port.lance=0"]
         with Path(folder, "weed.log").open("wb") as log:  # the process keeps its own handle
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         server = cls(process, f"http://127.0.0.1:{ports['s3']}", folder)
