@@ -68,6 +68,22 @@ def test_media_copy_benchmark_runs_and_reports_the_ratios(bake):
     assert re.search(r"streamed: media_copy \d+\.\d\dx faster .* \d+\.\d\dx the time of raw boto3", result.stdout)
 
 
+def test_media_cleanup_benchmark_runs_and_reports_the_figures(bake):
+    project = bake()
+    arguments = ["--objects", "200", "--latency-ms", "5", "--project", str(project)]
+    script = str(TEMPLATE / "benchmarks" / "media_cleanup.py")
+    result = run([sys.executable, script, *arguments], TEMPLATE, timeout=300)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"Collector over 200 objects \(180 orphans\), 5 ms per request\n", result.stdout)
+    for label in (r"listing alone, boto3 \(the bound\)", r"report run \(Collector\)", r"deleting run \(Collector\)"):
+        assert re.search(label + r" +\d+\.\d\d +\d+ +\d+\.\d\n", result.stdout), label
+    assert re.search(
+        r"report run: \d+\.\d\dx the time of the listing alone .*\(180 deleted, 0 failed\)", result.stdout
+    )
+    assert re.search(r"peak Python memory of a report run: \d+\.\d MB at 50 objects, \d+\.\d MB at 200", result.stdout)
+
+
 def test_without_the_test_packages_it_says_what_to_install(tmp_path):
     """As after bin/generate alone, which installs only the generator: one line, no traceback."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp_path / "venv"], check=True)

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class MediaKitConfig(AppConfig):
-    """The template's media app: storage, staging, copy and thumbnails (see __init__.py for the map)."""
+    """The template's media app: storage, staging, copy, thumbnails and clean-up (see __init__.py for the map)."""
 
     name = "mediakit"
     verbose_name = "Media"
@@ -13,6 +13,10 @@ class MediaKitConfig(AppConfig):
         from easy_thumbnails.signals import saved_file
 
         from . import checks  # noqa: F401 -- registers the system checks
+        from .cleanup.eager import connect as delete_files_no_longer_used
+
+        # A replaced or deleted file, and its thumbnails, deleted once the transaction commits (cleanup/eager.py).
+        delete_files_no_longer_used()
 {%- if cookiecutter.private_media %}
         from .thumbnails.private import keep_private_thumbnails_private
 

@@ -102,3 +102,18 @@ def _listed(failures: dict[str, str]) -> str:
     if len(reasons) == 1:
         return f"{', '.join(sorted(failures))}: {reasons.pop()}"
     return "; ".join(f"{alias}: {why}" for alias, why in sorted(failures.items()))
+
+
+@shared_task
+def collect_unused_media() -> None:
+    """The periodic collector (CELERY_BEAT_SCHEDULE): `manage.py media_cleanup --delete --no-input` on a worker.
+
+    A run that finds another running (on another instance) logs it and leaves the work to that one.
+    """
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("media_cleanup", "--delete", "--no-input")
+    except CommandError as refusal:
+        logger.warning("media_cleanup: %s", refusal)

@@ -39,11 +39,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The template's media app (README: what is yours, what is the template's). Before easy_thumbnails, whose
+    # thumbnail_cleanup wipes the index on a prefixed storage: the app's own replaces it.
+    "mediakit",
     "easy_thumbnails",
 {%- if cookiecutter.use_filer %}
     "filer",
 {%- endif %}
-    "mediakit",  # the template's media app (README: what is yours, what is the template's)
     "{{ cookiecutter.project_slug }}",
 ]
 
@@ -213,6 +215,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = "rpc://"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log through LOGGING, as the site does
+# Once a day, `celery -A {{ cookiecutter.project_slug }} beat` (Procfile's beat:) has a worker run media_cleanup --delete: what no row
+# uses and is older than two days goes (one run at a time, whichever instance takes it).
+CELERY_BEAT_SCHEDULE = {"media-cleanup": {"task": "mediakit.tasks.collect_unused_media", "schedule": 24 * 60 * 60}}
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

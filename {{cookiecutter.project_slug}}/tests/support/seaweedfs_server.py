@@ -83,6 +83,8 @@ class SeaweedFSServer:
         # second bucket one, and its writes failed now and then with InternalError on a loaded machine.
         command += [f"-s3.config={config}", "-master.volumeSizeLimitMB=64", "-volume.max=32"]
         command += ["-master.telemetry=false"]
+        # Its Iceberg and Lance catalogs listen on fixed ports (8181, 9101): off, so that two sessions run at once.
+        command += ["-s3.port.iceberg=0", "-s3.port.lance=0"]
         with Path(folder, "weed.log").open("wb") as log:  # the process keeps its own handle
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         server = cls(process, f"http://127.0.0.1:{ports['s3']}", folder)
