@@ -6,6 +6,8 @@ One folder per wing; each says what it holds in its own __init__.py:
 - staging/: heavy file work in a local folder, published in one all-or-nothing step (staging_area);
 - copy/: media copied between storages, buckets and regions (manage.py media_copy);
 - thumbnails/: thumbnails made ahead, at upload and in bulk (manage.py warm_thumbnails);
+- uploads/: large files from the browser straight to the bucket (presigned multipart, completed and checked by
+  the site; manage.py upload_cors);
 - checks.py (system checks), tasks.py (Celery), middleware.py and reporting.py (errors without secrets),
   management/commands/.
 
