@@ -29,10 +29,12 @@ COMMIT_FILE = Path(".cookiecutter-commit")  # read, then removed, by bin/upgrade
 FILER_ONLY = [
     "mediakit/storage/configuration/filer.py",
     "mediakit/thumbnails/filer.py",
+    "mediakit/uploads/filer_files.py",
     "tests/thumbnails/test_filer.py",
     "tests/thumbnails/test_thumbnail_lookups.py",
+    "tests/uploads/test_filer.py",
+    "tests/uploads/test_filer_browser.py",
 ]
-PLAIN_THUMBNAILS_ONLY = ["tests/gallery"]
 PRIVATE_MEDIA_ONLY = ["mediakit/thumbnails/private.py", "tests/thumbnails/test_private_images.py"]
 
 
@@ -63,7 +65,7 @@ def template_commit(repo_dir: Path) -> str | None:
     return git("rev-parse", "--verify", "HEAD")
 
 
-unchosen = (PLAIN_THUMBNAILS_ONLY if USE_FILER else FILER_ONLY) + ([] if PRIVATE_MEDIA else PRIVATE_MEDIA_ONLY)
+unchosen = ([] if USE_FILER else FILER_ONLY) + ([] if PRIVATE_MEDIA else PRIVATE_MEDIA_ONLY)
 for relative in unchosen:
     path = Path(relative)
     if path.is_dir():

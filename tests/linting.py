@@ -38,6 +38,18 @@ USED_BY_NAME = {
     # The admin site's header and title (urls.py sets them; the admin's templates read them).
     "site_header",
     "site_title",
+    # Django: a URLconf's namespace, a widget's or admin's Media (its js), a ModelForm's Meta and its
+    # formfield_callback; a user's is_superuser (tests make one).
+    "app_name",
+    "Media",
+    "js",
+    "Meta",
+    "formfield_callback",
+    "is_superuser",
+    # http.server: a request handler's protocol_version, log_message and do_<METHOD> (the tests' proxy).
+    "protocol_version",
+    "log_message",
+    "do_*",
     # pytest: its hooks (pytest_configure, ...) and pytestmark.
     "pytest*",
     # Attributes the libraries read on objects the project sets them on: s3transfer (a subscriber's
@@ -58,6 +70,12 @@ USED_BY_NAME = {
     "easy_thumbnails_thumbnailer",
     "is_public",
     "mock_s3",
+    # django-filer reads these on a file it is given whole (a direct upload's row: uploads/filer_files.py).
+    "_file_data_changed_hint",
+    "_file_size",
+    "_width",
+    "_height",
+    "_transparent",
     # The arguments of __exit__(self, *exc): the protocol passes them, used or not.
     "exc",
     "exc_info",

@@ -111,3 +111,17 @@ def test_queue_benchmark_runs_and_reports_the_ratios(bake):
     assert re.search(r"the request is \d+\.\dx faster with the queue", result.stdout)
     assert re.search(r"through 2 worker processes +\d+\.\d\d s\n", result.stdout)
     assert re.search(r"scale-out, 1 -> 2 worker processes: \d+\.\d\dx", result.stdout)
+
+
+def test_direct_uploads_benchmark_runs_and_reports_the_figures(bake):
+    project = bake(use_filer=False)
+    arguments = ["--size-mb", "9", "--latency-ms", "5", "--project", str(project)]
+    script = str(TEMPLATE / "benchmarks" / "direct_uploads.py")
+    result = run([sys.executable, script, *arguments], TEMPLATE, timeout=300)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "one 9 MB file, 5 ms per S3 request, gunicorn with 2 workers" in result.stdout
+    assert re.search(r"web workers busy, s +\d+\.\d\d +\d+\.\d\d\n", result.stdout)
+    assert re.search(r"instance temporary disk at its peak, MB +\d+\.\d +0\.0\n", result.stdout)
+    assert re.search(r"Web workers' busy time: direct \d+\.\dx less than through the instance", result.stdout)
+    assert re.search(r"the bound\): \d+\.\d\dx the time \(\d+ MB/s vs \d+ MB/s\)", result.stdout)

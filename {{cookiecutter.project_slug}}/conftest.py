@@ -32,12 +32,8 @@ def pytest_configure(config):
 {%- if cookiecutter.private_media %}
     os.environ["PRIVATE_STORAGE_DSN"] = server.dsn(S3Server.PRIVATE_BUCKET)
 {%- endif %}
-{%- if cookiecutter.use_filer %}
-    os.environ["DJANGO_SETTINGS_MODULE"] = "{{ cookiecutter.project_slug }}.settings"
-{%- else %}
-    # The project's settings plus a test-only model with an image field (the project itself has none).
+    # The project's settings plus test-only models with file fields (the project itself has none).
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.gallery.settings"
-{%- endif %}
     django.setup()
 
 

@@ -8,6 +8,8 @@ One folder per wing; each says what it holds in its own __init__.py:
 - thumbnails/: thumbnails made ahead, at upload and in bulk (manage.py warm_thumbnails);
 - cleanup/: a replaced or deleted file and its thumbnails deleted after the commit, and what was left behind
   collected (manage.py media_cleanup);
+- uploads/: large files from the browser straight to the bucket (presigned multipart, completed and checked by
+  the site; manage.py upload_cors);
 - checks.py (system checks), tasks.py (Celery), middleware.py and reporting.py (errors without secrets),
   management/commands/.
 

@@ -2,21 +2,24 @@ from django.apps import AppConfig
 
 
 class MediaKitConfig(AppConfig):
-    """The template's media app: storage, staging, copy, thumbnails and clean-up (see __init__.py for the map)."""
+    """The template's media app: storage, staging, copy, thumbnails, uploads, clean-up (__init__.py has the map)."""
 
     name = "mediakit"
     verbose_name = "Media"
 
     def ready(self):
         from django.conf import settings
-        from django.db.models.signals import pre_save
+        from django.db.models.signals import post_save, pre_save
         from easy_thumbnails.signals import saved_file
 
         from . import checks  # noqa: F401 -- registers the system checks
         from .cleanup.eager import connect as delete_files_no_longer_used
+        from .uploads.signal_handlers import announce_direct_uploads
 
         # A replaced or deleted file, and its thumbnails, deleted once the transaction commits (cleanup/eager.py).
         delete_files_no_longer_used()
+        # A direct upload, once saved, is announced as any upload is (uploads/signal_handlers.py).
+        post_save.connect(announce_direct_uploads, dispatch_uid="announce_direct_uploads")
 {%- if cookiecutter.private_media %}
         from .thumbnails.private import keep_private_thumbnails_private
 
@@ -36,6 +39,15 @@ class MediaKitConfig(AppConfig):
             saved_file.connect(make_thumbnails_on_upload, dispatch_uid="make_thumbnails_on_upload")
 {%- if cookiecutter.use_filer %}
         self.connect_filer_images()
+        self.send_filer_uploads_direct()
+
+    def send_filer_uploads_direct(self):
+        """filer's folder uploader on the direct path (uploads/filer_files.py), where its files are in a bucket."""
+        from .uploads import filer_files, protocol
+
+        if filer_files.enabled():
+            protocol.BEFORE_START[filer_files.FIELD] = filer_files.refuse_by_filer_rules
+            filer_files.send_folder_uploads_direct()
 
     def connect_filer_images(self):
         """filer's images (filer's own uploads included): EXIF from the upload in hand (thumbnails/filer.py);

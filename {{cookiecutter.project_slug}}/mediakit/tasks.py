@@ -6,6 +6,9 @@ the same names and updates the same rows. A task that fails logs one line and is
 could not make are left to easy-thumbnails' on-demand path and the next `manage.py warm_thumbnails`.
 """
 
+{% if cookiecutter.use_filer -%}
+import hashlib
+{% endif -%}
 import logging
 
 from celery import shared_task
@@ -18,6 +21,9 @@ from .thumbnails.transfers import WORKERS
 from .thumbnails.wanted import is_image
 
 logger = logging.getLogger(__name__)
+{%- if cookiecutter.use_filer %}
+CHECKSUM_CHUNK = 1024 * 1024
+{%- endif %}
 
 
 def queue_thumbnails_on_upload(sender, fieldfile, **kwargs) -> None:
@@ -51,6 +57,25 @@ def make_upload_thumbnails(model_label: str, pk, field_name: str) -> None:
         failures = {"every alias": reason(error)}
     if failures:
         logger.warning("Could not make thumbnails of %s: %s", fieldfile.name, _listed(failures))
+
+
+{%- if cookiecutter.use_filer %}
+
+
+@shared_task
+def filer_checksum(pk) -> None:
+    """filer's sha1 of a file uploaded directly to the bucket (the web process never read it): read once, here."""
+    from filer.models import File
+
+    file = File.objects.filter(pk=pk).first()
+    if file is None:
+        return
+    digest = hashlib.sha1()  # noqa: S324 -- filer's own checksum, for spotting duplicates, not for security
+    with file.file.storage.open(file.file.name, "rb") as content:
+        for chunk in iter(lambda: content.read(CHECKSUM_CHUNK), b""):
+            digest.update(chunk)
+    File.objects.filter(pk=pk, file=file.file.name).update(sha1=digest.hexdigest())  # unless replaced meanwhile
+{%- endif %}
 
 
 @shared_task(ignore_result=False)

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 from easy_thumbnails.files import get_thumbnailer
 
-from .models import Photo
+from mediakit.uploads.fields import DirectUploadAdmin
+
+from .models import Document, Photo, Poster
 
 
 @admin.register(Photo)
@@ -18,3 +20,14 @@ class PhotoAdmin(admin.ModelAdmin):
             thumbnail.width,
             thumbnail.height,
         )
+
+
+@admin.register(Poster)
+class PosterAdmin(DirectUploadAdmin):
+    list_display = ["title", "width", "height"]
+    direct_upload_max_size = 20 * 1000 * 1000  # a limit for the browser test to cross
+
+
+@admin.register(Document)
+class DocumentAdmin(DirectUploadAdmin):
+    list_display = ["title"]

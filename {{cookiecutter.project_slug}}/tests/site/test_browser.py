@@ -11,6 +11,7 @@ from ..support.django_server import ADMIN_USER, DjangoServer, prepare_database
 from ..support.images import JPEG
 from ..support.project import PROJECT, project_environ
 from ..support.upload_helpers import SITE_ENVIRON, assert_every_thumbnail_loaded, upload_in_browser
+from ..uploads.helpers import CORS_RULES
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", PROJECT / "test-artifacts"))
@@ -51,6 +52,7 @@ def site(s3_server, tmp_path):
         **SITE_ENVIRON,
     )
     prepare_database(environ)
+    s3_server.client().put_bucket_cors(Bucket=s3_server.MEDIA_BUCKET, CORSConfiguration=CORS_RULES)  # direct uploads
     with DjangoServer.runserver(environ) as server:
         yield server
 

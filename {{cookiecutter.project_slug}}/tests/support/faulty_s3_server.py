@@ -22,6 +22,8 @@ Everything under /fault-api/ controls it (JSON bodies); every other request goes
                             server that went down (moto keeps its objects in memory: a real exit loses them)
 - POST /fault-api/ignore-conditions {}  -- drop If-None-Match / If-Match from every request, like a
                             service without conditional writes
+- POST /fault-api/limit-post {"bytes": N}  -- refuse POST bodies over N bytes (400 EntityTooLarge), as
+                            Exoscale SOS refuses POST uploads over 16 MB
 - POST /fault-api/reset    forget the rules and the counters (and end an outage)
 - GET  /fault-api/stats    {"requests": [[method, path, status], ...], "max_in_flight": N,
                             "refused": ["METHOD PATH: HEADER", ...]}  -- refused: what strictness refused
@@ -78,6 +80,7 @@ class FaultInjector:
             self.failing, self.slow, self.dying, self.outages = [], [], [], []
             self.down = False
             self.ignoring_conditions = False
+            self.post_limit = None
             self.failed = {}  # (rule index, path) -> failures so far
             self.requests = []
             self.refused = []
@@ -91,6 +94,10 @@ class FaultInjector:
         refusal = self.signing_keys is not None and _signature_refusal(environ, self.signing_keys)
         if refusal:
             return self.fail(refusal, method, path, environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if method == "POST" and self.post_limit is not None and length > self.post_limit:
+            rule = {"status": 400, "code": "EntityTooLarge", "message": "Your proposed upload exceeds the maximum."}
+            return self.fail(rule, method, path, environ, start_response)
         unsupported = _unsupported_checksum(environ)
         if unsupported:
             with self.lock:
@@ -181,6 +188,8 @@ class FaultInjector:
                 self.dying.append(rule)
             elif command == "outage-after":
                 self.outages.append(rule)
+            elif command == "limit-post":
+                self.post_limit = rule["bytes"]
             elif command == "ignore-conditions":
                 self.ignoring_conditions = True
             elif command == "stats":
@@ -221,8 +230,8 @@ def _signature_refusal(environ, signing_keys: dict[str, str]) -> dict | None:
     if "AWSAccessKeyId" in params:
         message = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
         return {"status": 400, "code": "InvalidRequest", "message": message}
-    if "X-Amz-Signature" not in params:
-        return None
+    if "X-Amz-Signature" not in params or environ["REQUEST_METHOD"] == "OPTIONS":
+        return None  # a browser's CORS preflight is never signed: S3 answers it from the bucket's CORS rules
     denied = {"status": 403, "code": "SignatureDoesNotMatch", "message": "The request signature does not match."}
     try:
         key, _, region, service, _ = params["X-Amz-Credential"].split("/")
@@ -237,7 +246,10 @@ def _signature_refusal(environ, signing_keys: dict[str, str]) -> dict | None:
     raw = urlsplit(environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ["PATH_INFO"])
     unsigned = "&".join(part for part in raw.query.split("&") if not part.startswith("X-Amz-Signature="))
     url = urlunsplit((scheme, environ["HTTP_HOST"], raw.path, unsigned, ""))
-    request = AWSRequest(method=environ["REQUEST_METHOD"], url=url)
+    # The headers the URL was signed with (host, and content-length for a part of a direct upload), as sent.
+    signed = params.get("X-Amz-SignedHeaders", "host").split(";")
+    headers = {name: _header(environ, name) for name in signed if name != "host"}
+    request = AWSRequest(method=environ["REQUEST_METHOD"], url=url, headers=headers)
     request.context["timestamp"] = params["X-Amz-Date"]
     signer = S3SigV4QueryAuth(Credentials(key, signing_keys[key]), service, region, expires=expires)
     expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
@@ -246,6 +258,12 @@ def _signature_refusal(environ, signing_keys: dict[str, str]) -> dict | None:
     if datetime.datetime.now(datetime.UTC) > signed_at + datetime.timedelta(seconds=expires):
         return {"status": 403, "code": "AccessDenied", "message": "Request has expired"}
     return None
+
+
+def _header(environ, name: str) -> str:
+    """A request header as the client sent it (WSGI keeps Content-Length and Content-Type apart)."""
+    wsgi = name.upper().replace("-", "_")
+    return environ.get(wsgi if wsgi in ("CONTENT_LENGTH", "CONTENT_TYPE") else f"HTTP_{wsgi}", "")
 
 
 def main():

@@ -175,6 +175,10 @@ class FaultyS3Server(S3Server):
     def slow_down(self, path: str, seconds: float, method: str = "PUT") -> None:
         self._control("slow", {"method": method, "path": path, "seconds": seconds})
 
+    def limit_posts(self, size: int) -> None:
+        """Refuse POST bodies over `size` bytes, as Exoscale SOS does over 16 MB (until reset)."""
+        self._control("limit-post", {"bytes": size})
+
     def ignore_conditions(self) -> None:
         """Behave like a service without conditional writes: drop If-None-Match and If-Match."""
         self._control("ignore-conditions", {})

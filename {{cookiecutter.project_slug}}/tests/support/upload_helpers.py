@@ -107,9 +107,14 @@ def original_url(s3_server, name: str, uploaded: requests.Response) -> str:
 
 
 def upload_in_browser(page, site_url: str, picture: Path) -> None:
-    """Upload through filer's own uploader, then open the image's page (which shows its thumbnail)."""
+    """Upload through filer's own uploader, then open the image's page (which shows its thumbnail).
+
+    The uploader sends the file straight to the bucket (mediakit/uploads) once the page has loaded and the
+    site has given it a ticket: the test waits for that, so that it always takes the same path.
+    """
     page.goto(f"{site_url}/admin/filer/folder/unfiled_images/")
-    with page.expect_response(lambda response: "/operations/upload/" in response.url) as upload:
+    page.wait_for_function("() => document.querySelector('.js-upload-button').dropzone.mediakitDirect")
+    with page.expect_response(lambda response: "/uploads/filer/file/" in response.url) as upload:
         page.set_input_files("input[type=file]", picture)
     assert upload.value.status == 200
     page.wait_for_url("**order_by=-modified_at**")  # when done, filer reloads the folder, newest first
