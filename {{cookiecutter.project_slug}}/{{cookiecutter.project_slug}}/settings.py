@@ -215,8 +215,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = "rpc://"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log through LOGGING, as the site does
-# Once a day, `celery -A {{ cookiecutter.project_slug }} beat` (Procfile's beat:) has a worker run media_cleanup --delete: what no row
-# uses and is older than two days goes (one run at a time, whichever instance takes it).
+# Once a day, Celery beat (Procfile's beat:) has a worker run media_cleanup --delete: what no row uses and is
+# older than two days goes (one run at a time, whichever instance takes it).
 CELERY_BEAT_SCHEDULE = {"media-cleanup": {"task": "mediakit.tasks.collect_unused_media", "schedule": 24 * 60 * 60}}
 
 STATIC_URL = "static/"

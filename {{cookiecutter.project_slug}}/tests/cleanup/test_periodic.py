@@ -8,6 +8,7 @@ from django.conf import settings
 
 from mediakit.cleanup import locking
 from mediakit.tasks import collect_unused_media
+
 from {{ cookiecutter.project_slug }}.celery import app
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kombu.utils.url import parse_url
 
-from {{ cookiecutter.project_slug }}.env import Env
-
 from ..support.project import manage
+from {{ cookiecutter.project_slug }}.env import Env
 
 SECRET = "Sup3rS3cretValue"
 BROKER = f"amqp://site:{SECRET}@rabbitmq.example.com:5672/site"
